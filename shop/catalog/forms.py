@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import ProductFilters
+
+MAX_PRICE = 10_000_000
+
+
+class ProductFilterForm(forms.Form):
+    """Reads listing filters from the query string. Invalid values are reported and ignored, never a 500."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    price_min = forms.IntegerField(label=_("Min price"), required=False, min_value=0, max_value=MAX_PRICE)
+    price_max = forms.IntegerField(label=_("Max price"), required=False, min_value=0, max_value=MAX_PRICE)
+    size = forms.MultipleChoiceField(label=_("Size"), required=False, widget=forms.CheckboxSelectMultiple)
+    colour = forms.MultipleChoiceField(label=_("Colour"), required=False, widget=forms.CheckboxSelectMultiple)
+    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest")),
+            ("popular", _("Most popular")),
+            ("price_asc", _("Price: low to high")),
+            ("price_desc", _("Price: high to low")),
+            ("relevance", _("Best match")),
+        ],
+    )
+
+    def __init__(self, *args, sizes=(), colours=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["size"].choices = [(s, s) for s in sizes]
+        self.fields["colour"].choices = [(c, c) for c in colours]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("price_max", _("The maximum price must be at least the minimum price."))
+        return data
+
+    def to_filters(self, *, category=None, category_ids=()) -> ProductFilters:
+        """Filters from the valid fields only; a field with an error is left out."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        valid = {name: value for name, value in data.items() if name not in self.errors}
+        default_sort = "relevance" if valid.get("q") else "newest"
+        return ProductFilters(
+            q=valid.get("q") or "",
+            category=category,
+            category_ids=tuple(category_ids),
+            price_min=valid.get("price_min"),
+            price_max=valid.get("price_max"),
+            sizes=tuple(valid.get("size") or ()),
+            colours=tuple(valid.get("colour") or ()),
+            in_stock=bool(valid.get("in_stock")),
+            sort=valid.get("sort") or default_sort,
+        )

@@ -1,0 +1,191 @@
+import re
+from dataclasses import dataclass
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from .models import Category, Feature, Product, ProductImage, Variant, normalize_search_text
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "price_asc": ("price", "-id"),
+    "price_desc": ("-price", "-id"),
+    "popular": ("-popularity", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str = ""
+    category: Category | None = None
+    category_ids: tuple[int, ...] = ()
+    price_min: int | None = None
+    price_max: int | None = None
+    sizes: tuple[str, ...] = ()
+    colours: tuple[str, ...] = ()
+    in_stock: bool = False
+    sort: str = "newest"
+
+
+@dataclass
+class CategoryNode:
+    category: Category
+    children: list["CategoryNode"]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return (self.category.pk, *(i for child in self.children for i in child.ids))
+
+
+def category_tree() -> list[CategoryNode]:
+    """Every active category as a tree, from one query."""
+    categories = list(Category.objects.filter(is_active=True).order_by("position", "name"))
+    nodes = {c.pk: CategoryNode(c, []) for c in categories}
+    roots = []
+    for category in categories:
+        parent = nodes.get(category.parent_id)
+        if category.parent_id is None:
+            roots.append(nodes[category.pk])
+        elif parent is not None:
+            category.parent = parent.category
+            parent.children.append(nodes[category.pk])
+    return roots
+
+
+def category_node_get(*, slug: str, tree: list[CategoryNode]) -> CategoryNode | None:
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        if node.category.slug == slug:
+            return node
+        stack.extend(node.children)
+    return None
+
+
+def search_terms(q: str) -> list[str]:
+    """Split on ASCII and full-width spaces; every term must match."""
+    return [t for t in re.split(r"\s+", normalize_search_text(q).strip()) if t][:8]
+
+
+def _images_prefetch() -> Prefetch:
+    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+
+
+def product_base_queryset() -> QuerySet[Product]:
+    now = timezone.now()
+    return Product.objects.filter(is_active=True).filter(Q(available_until__isnull=True) | Q(available_until__gt=now))
+
+
+def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
+    """Products matching the filters, sorted, with their images prefetched (two queries per page)."""
+    qs = product_base_queryset()
+    if filters.category_ids:
+        qs = qs.filter(category_id__in=filters.category_ids)
+    if filters.price_min is not None:
+        qs = qs.filter(price__gte=filters.price_min)
+    if filters.price_max is not None:
+        qs = qs.filter(price__lte=filters.price_max)
+    if filters.in_stock:
+        qs = qs.filter(in_stock=True)
+    if filters.sizes or filters.colours:
+        variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+        if filters.sizes:
+            variants = variants.filter(size__in=filters.sizes)
+        if filters.colours:
+            variants = variants.filter(colour__in=filters.colours)
+        if filters.in_stock:
+            variants = variants.filter(stock__gt=0)
+        qs = qs.filter(Exists(variants))
+    terms = search_terms(filters.q)
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    order = SORTS.get(filters.sort, SORTS["newest"])
+    if terms and filters.sort == "relevance":
+        name_hit = Q()
+        for term in terms:
+            name_hit &= Q(name__icontains=term)
+        qs = qs.annotate(relevance=Case(When(name_hit, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        order = ("-relevance", "-popularity", "-id")
+    return qs.select_related("category").prefetch_related(_images_prefetch()).order_by(*order)
+
+
+def product_facets(*, category_ids: tuple[int, ...] = ()) -> dict[str, list[str]]:
+    """Sizes and colours on sale in the given categories (all when empty), for the filter form."""
+    variants = Variant.objects.filter(is_active=True, product__is_active=True)
+    if category_ids:
+        variants = variants.filter(product__category_id__in=category_ids)
+    rows = variants.values_list("size", "colour").distinct()
+    sizes, colours = set(), set()
+    for size, colour in rows:
+        if size:
+            sizes.add(size)
+        if colour:
+            colours.add(colour)
+    return {"sizes": sorted(sizes, key=_size_sort_key), "colours": sorted(colours)}
+
+
+_SIZE_ORDER = {s: i for i, s in enumerate(["XS", "S", "M", "L", "XL", "XXL", "F", "FREE"])}
+
+
+def _size_sort_key(size: str):
+    digits = re.match(r"\d+", size)
+    return (_SIZE_ORDER.get(size.upper(), 50), int(digits.group()) if digits else 0, size)
+
+
+def product_get_for_page(*, slug: str) -> Product | None:
+    """The product with everything its page shows, or None if it is not on sale."""
+    return (
+        Product.objects.filter(slug=slug, is_active=True)
+        .select_related("category__parent")
+        .prefetch_related(_images_prefetch(), Prefetch("variants", queryset=Variant.objects.filter(is_active=True)))
+        .first()
+    )
+
+
+def product_related(*, product: Product, limit: int = 8) -> list[Product]:
+    """Same category first, then the same parent category; most popular first."""
+    category = product.category
+    scope = Q(category_id=category.pk)
+    if category.parent_id:
+        scope |= Q(category__parent_id=category.parent_id) | Q(category_id=category.parent_id)
+    same_category = Case(When(category_id=category.pk, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return list(
+        product_base_queryset()
+        .filter(scope)
+        .exclude(pk=product.pk)
+        .annotate(same_category=same_category)
+        .prefetch_related(_images_prefetch())
+        .order_by("-same_category", "-in_stock", "-popularity", "-id")[:limit]
+    )
+
+
+def product_new_arrivals(*, limit: int = 12) -> list[Product]:
+    return list(product_base_queryset().prefetch_related(_images_prefetch()).order_by("-created_at", "-id")[:limit])
+
+
+def product_featured(*, limit: int = 12) -> list[Product]:
+    return list(
+        product_base_queryset()
+        .filter(is_featured=True)
+        .prefetch_related(_images_prefetch())
+        .order_by("-popularity", "-id")[:limit]
+    )
+
+
+def feature_live_list() -> list[Feature]:
+    now = timezone.now()
+    return list(Feature.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now))
+
+
+def feature_get_live(*, slug: str) -> Feature | None:
+    now = timezone.now()
+    return Feature.objects.filter(slug=slug, is_active=True, starts_at__lte=now, ends_at__gt=now).first()
+
+
+def feature_products(*, feature: Feature) -> QuerySet[Product]:
+    return (
+        product_base_queryset()
+        .filter(features=feature)
+        .prefetch_related(_images_prefetch())
+        .order_by("-popularity", "-id")
+    )

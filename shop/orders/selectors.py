@@ -1,0 +1,69 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch, Sum
+
+from shop.catalog.models import ProductImage
+from shop.core.money import Money
+
+from .models import Cart, CartLine
+from .services import SESSION_CART_KEY
+
+
+@dataclass
+class CartView:
+    cart: Cart | None
+    lines: list[CartLine]
+    total: Money
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def has_problems(self) -> bool:
+        return any(line.problem for line in self.lines)
+
+
+def cart_find(*, user, session) -> Cart | None:
+    """The shopper's cart if they have one; never creates one."""
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    token = session.get(SESSION_CART_KEY)
+    return Cart.objects.filter(token=token, user__isnull=True).first() if token else None
+
+
+def cart_item_count(*, user, session) -> int:
+    """Units in the cart, in one query, for the header badge."""
+    if user is not None and user.is_authenticated:
+        lines = CartLine.objects.filter(cart__user=user)
+    else:
+        token = session.get(SESSION_CART_KEY)
+        if not token:
+            return 0
+        lines = CartLine.objects.filter(cart__token=token, cart__user__isnull=True)
+    return lines.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def cart_view(*, cart: Cart | None) -> CartView:
+    """Lines with variant, product and first image; each line notes a stock problem if it has one."""
+    if cart is None:
+        return CartView(cart=None, lines=[], total=Money.zero())
+    lines = list(
+        cart.lines.select_related("variant__product").prefetch_related(
+            Prefetch("variant__product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+    )
+    for line in lines:
+        variant = line.variant
+        line.unit_price = variant.price_money
+        line.subtotal = variant.price_money * line.quantity
+        line.max_quantity = max(1, min(variant.stock, settings.SHOP_MAX_LINE_QUANTITY))
+        if not variant.is_active or not variant.product.is_buyable or variant.stock <= 0:
+            line.problem = "sold_out"
+        elif line.quantity > variant.stock:
+            line.problem = "too_many"
+        else:
+            line.problem = ""
+    total = Money.sum((line.subtotal for line in lines), currency="JPY")
+    return CartView(cart=cart, lines=lines, total=total)

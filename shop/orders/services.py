@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from shop.catalog.models import Variant
+
+from .exceptions import CartError
+from .models import Cart, CartLine
+
+SESSION_CART_KEY = "cart_token"
+
+
+def _check_quantity(*, variant: Variant, quantity: int) -> None:
+    if quantity < 1:
+        raise CartError(_("Please enter a quantity of 1 or more."))
+    if quantity > settings.SHOP_MAX_LINE_QUANTITY:
+        raise CartError(
+            _("You can buy at most %(max)d of one item per order.") % {"max": settings.SHOP_MAX_LINE_QUANTITY}
+        )
+    if not variant.is_active or not variant.product.is_buyable or variant.stock <= 0:
+        raise CartError(_("Sorry, “%(item)s” is sold out.") % {"item": variant})
+    if quantity > variant.stock:
+        raise CartError(
+            _("Only %(stock)d of “%(item)s” left. Please choose %(stock)d or fewer.")
+            % {"stock": variant.stock, "item": variant}
+        )
+
+
+def cart_get_or_create(*, user, session) -> Cart:
+    """The shopper's cart, created on first use. Guests' carts are tied to their session by token."""
+    if user is not None and user.is_authenticated:
+        cart, _created = Cart.objects.get_or_create(user=user)
+        return cart
+    token = session.get(SESSION_CART_KEY)
+    cart = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
+    if cart is None:
+        cart = Cart.objects.create()
+        session[SESSION_CART_KEY] = str(cart.token)
+    return cart
+
+
+def cart_add(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
+    """Add units of a variant; the line's total may not exceed the stock."""
+    with transaction.atomic():
+        variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
+        if variant is None:
+            raise CartError(_("This item is no longer available."))
+        _check_quantity(variant=variant, quantity=quantity)
+        line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+        new_quantity = quantity + (line.quantity if line else 0)
+        _check_quantity(variant=variant, quantity=new_quantity)
+        if line:
+            line.quantity = new_quantity
+            line.save(update_fields=["quantity", "updated_at"])
+            return line
+        try:
+            with transaction.atomic():
+                return CartLine.objects.create(cart=cart, variant=variant, quantity=new_quantity)
+        except IntegrityError:
+            # A concurrent request (double click) created the line first: add to it instead.
+            line = CartLine.objects.select_for_update().get(cart=cart, variant=variant)
+            _check_quantity(variant=variant, quantity=line.quantity + quantity)
+            line.quantity += quantity
+            line.save(update_fields=["quantity", "updated_at"])
+            return line
+
+
+def cart_line_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
+    with transaction.atomic():
+        line = (
+            CartLine.objects.select_for_update()
+            .select_related("variant__product")
+            .filter(pk=line_id, cart=cart)
+            .first()
+        )
+        if line is None:
+            raise CartError(_("That item is no longer in your cart."))
+        _check_quantity(variant=line.variant, quantity=quantity)
+        line.quantity = quantity
+        line.save(update_fields=["quantity", "updated_at"])
+        return line
+
+
+def cart_line_remove(*, cart: Cart, line_id: int) -> None:
+    deleted, _rows = CartLine.objects.filter(pk=line_id, cart=cart).delete()
+    if not deleted:
+        raise CartError(_("That item is no longer in your cart."))
+
+
+def cart_merge_guest_into_user(*, user, session) -> Cart | None:
+    """At sign-in, move the guest cart's lines into the user's cart (quantities added, capped at stock)."""
+    token = session.get(SESSION_CART_KEY)
+    if not token:
+        return None
+    with transaction.atomic():
+        guest = Cart.objects.select_for_update().filter(token=token, user__isnull=True).first()
+        session.pop(SESSION_CART_KEY, None)
+        if guest is None:
+            return None
+        cart, _created = Cart.objects.get_or_create(user=user)
+        existing = {line.variant_id: line for line in CartLine.objects.select_for_update().filter(cart=cart)}
+        for line in guest.lines.select_related("variant"):
+            limit = min(line.variant.stock, settings.SHOP_MAX_LINE_QUANTITY)
+            target = existing.get(line.variant_id)
+            if target:
+                target.quantity = max(1, min(target.quantity + line.quantity, limit))
+                target.save(update_fields=["quantity", "updated_at"])
+            elif limit > 0:
+                CartLine.objects.create(cart=cart, variant=line.variant, quantity=min(line.quantity, limit))
+        guest.delete()
+        return cart

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+urlpatterns = [
+    path("cart/", views.cart_detail, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/lines/<int:line_id>/update/", views.cart_line_update, name="cart_line_update"),
+    path("cart/lines/<int:line_id>/remove/", views.cart_line_remove, name="cart_line_remove"),
+]

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .exceptions import CartError
+from .forms import AddToCartForm, LineQuantityForm
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+def _cart_response(request, *, message: str, ok: bool):
+    """htmx requests get the cart fragment and the new badge; plain form posts get a redirect with a message."""
+    if request.htmx:
+        cart = selectors.cart_find(user=request.user, session=request.session)
+        context = {"cart": selectors.cart_view(cart=cart), "flash": message, "flash_ok": ok}
+        template = "orders/_cart_body.html" if request.POST.get("from") == "cart" else "orders/_added.html"
+        # htmx swaps only 2xx responses, so errors come back as 200 with an error fragment.
+        return render(request, template, context)
+    (messages.success if ok else messages.error)(request, message)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("orders:cart")
+
+
+def cart_detail(request):
+    cart = selectors.cart_find(user=request.user, session=request.session)
+    return render(request, "orders/cart.html", {"cart": selectors.cart_view(cart=cart)})
+
+
+@require_POST
+def cart_add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        return _cart_response(request, message=_first_error(form), ok=False)
+    cart = services.cart_get_or_create(user=request.user, session=request.session)
+    try:
+        line = services.cart_add(
+            cart=cart, variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"]
+        )
+    except CartError as error:
+        return _cart_response(request, message=str(error), ok=False)
+    return _cart_response(request, message=_("Added “%(item)s” to your cart.") % {"item": line.variant}, ok=True)
+
+
+@require_POST
+def cart_line_update(request, line_id: int):
+    form = LineQuantityForm(request.POST)
+    cart = selectors.cart_find(user=request.user, session=request.session)
+    if not form.is_valid():
+        return _cart_response(request, message=_first_error(form), ok=False)
+    try:
+        if cart is None:
+            raise CartError(_("That item is no longer in your cart."))
+        services.cart_line_set_quantity(cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"])
+    except CartError as error:
+        return _cart_response(request, message=str(error), ok=False)
+    return _cart_response(request, message=_("Your cart has been updated."), ok=True)
+
+
+@require_POST
+def cart_line_remove(request, line_id: int):
+    cart = selectors.cart_find(user=request.user, session=request.session)
+    try:
+        if cart is None:
+            raise CartError(_("That item is no longer in your cart."))
+        services.cart_line_remove(cart=cart, line_id=line_id)
+    except CartError as error:
+        return _cart_response(request, message=str(error), ok=False)
+    return _cart_response(request, message=_("The item has been removed from your cart."), ok=True)
