@@ -9,9 +9,10 @@ class UserFactory(DjangoModelFactory):
     class Meta:
         model = "accounts.User"
         django_get_or_create = ("email",)
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.jp")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class CategoryFactory(DjangoModelFactory):
@@ -36,6 +37,7 @@ class ProductFactory(DjangoModelFactory):
 class VariantFactory(DjangoModelFactory):
     class Meta:
         model = Variant
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")

@@ -1,0 +1,155 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from shop.catalog import selectors
+from shop.catalog.models import Product
+from shop.catalog.selectors import ProductFilters
+from shop.catalog.services import product_sync_from_variants
+from tests.factories import CategoryFactory, ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog():
+    tops = CategoryFactory(name="トップス", slug="tops")
+    knit = CategoryFactory(name="ニット", slug="knit", parent=tops)
+    shirts = CategoryFactory(name="シャツ", slug="shirts", parent=tops)
+    bags = CategoryFactory(name="バッグ", slug="bags")
+    mohair = ProductFactory(category=knit, name="ふんわりモヘアニット", brand="Lumi", tags="秋冬 ニット")
+    VariantFactory(product=mohair, size="M", colour="ネイビー", price=4990, stock=3)
+    VariantFactory(product=mohair, size="L", colour="アイボリー", price=5490, stock=0)
+    linen = ProductFactory(category=shirts, name="リネンシャツ", brand="Aoi", description="涼しいリネン素材")
+    VariantFactory(product=linen, size="S", colour="ホワイト", price=3990, stock=10)
+    tote = ProductFactory(category=bags, name="キャンバストート", brand="Lumi", tags="通勤")
+    VariantFactory(product=tote, size="F", colour="ネイビー", price=2990, stock=0)
+    return {"tops": tops, "knit": knit, "bags": bags, "mohair": mohair, "linen": linen, "tote": tote}
+
+
+def names(qs):
+    return {p.name for p in qs}
+
+
+def test_category_tree_has_two_levels_from_one_query(catalog, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        tree = selectors.category_tree()
+    tops = next(node for node in tree if node.category.slug == "tops")
+    assert sorted(child.category.slug for child in tops.children) == ["knit", "shirts"]
+    assert set(tops.ids) == {catalog["tops"].pk, catalog["knit"].pk, catalog["tops"].children.get(slug="shirts").pk}
+
+
+def test_parent_category_lists_its_children_products(catalog):
+    node = selectors.category_node_get(slug="tops", tree=selectors.category_tree())
+    result = selectors.product_list(filters=ProductFilters(category_ids=node.ids))
+    assert names(result) == {"ふんわりモヘアニット", "リネンシャツ"}
+
+
+def test_price_range_uses_lowest_variant_price(catalog):
+    result = selectors.product_list(filters=ProductFilters(price_min=3000, price_max=5000))
+    assert names(result) == {"ふんわりモヘアニット", "リネンシャツ"}
+
+
+def test_size_and_colour_filters_match_one_variant(catalog):
+    assert names(selectors.product_list(filters=ProductFilters(sizes=("L",)))) == {"ふんわりモヘアニット"}
+    assert names(selectors.product_list(filters=ProductFilters(colours=("ネイビー",)))) == {
+        "キャンバストート",
+        "ふんわりモヘアニット",
+    }
+    # Size L exists only in アイボリー, so L + ネイビー matches nothing.
+    assert names(selectors.product_list(filters=ProductFilters(sizes=("L",), colours=("ネイビー",)))) == set()
+
+
+def test_in_stock_only_hides_sold_out_products_and_variants(catalog):
+    assert names(selectors.product_list(filters=ProductFilters(in_stock=True))) == {
+        "ふんわりモヘアニット",
+        "リネンシャツ",
+    }
+    # The only L variant is sold out.
+    assert names(selectors.product_list(filters=ProductFilters(sizes=("L",), in_stock=True))) == set()
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("price_asc", ["キャンバストート", "リネンシャツ", "ふんわりモヘアニット"]),
+        ("price_desc", ["ふんわりモヘアニット", "リネンシャツ", "キャンバストート"]),
+    ],
+)
+def test_sort_by_price(catalog, sort, expected):
+    assert [p.name for p in selectors.product_list(filters=ProductFilters(sort=sort))] == expected
+
+
+def test_sort_by_popularity_and_newest(catalog):
+    Product.objects.filter(pk=catalog["tote"].pk).update(popularity=50)
+    Product.objects.filter(pk=catalog["linen"].pk).update(popularity=10)
+    popular = [p.name for p in selectors.product_list(filters=ProductFilters(sort="popular"))]
+    assert popular[:2] == ["キャンバストート", "リネンシャツ"]
+    Product.objects.filter(pk=catalog["mohair"].pk).update(created_at=timezone.now() + datetime.timedelta(minutes=1))
+    assert selectors.product_list(filters=ProductFilters(sort="newest"))[0].name == "ふんわりモヘアニット"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("モヘア", ["ふんわりモヘアニット"]),  # name
+        ("lumi", ["キャンバストート", "ふんわりモヘアニット"]),  # brand, case-insensitive
+        ("リネン素材", ["リネンシャツ"]),  # description
+        ("通勤", ["キャンバストート"]),  # tags
+        ("ＬＵＭＩ　ニット", ["ふんわりモヘアニット"]),  # full-width letters and space, two terms
+        ("ﾆｯﾄ", ["ふんわりモヘアニット"]),  # half-width katakana
+        ("存在しない", []),
+    ],
+)
+def test_search_over_name_brand_description_tags(catalog, query, expected):
+    assert names(selectors.product_list(filters=ProductFilters(q=query, sort="relevance"))) == set(expected)
+
+
+def test_search_relevance_puts_name_matches_first(catalog):
+    other = ProductFactory(name="ベーシックT", description="モヘアのような肌触り", popularity=999)
+    VariantFactory(product=other, price=1500)
+    result = [p.name for p in selectors.product_list(filters=ProductFilters(q="モヘア", sort="relevance"))]
+    assert result == ["ふんわりモヘアニット", "ベーシックT"]
+
+
+def test_search_uses_trigram_index_on_postgres(catalog):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_product_search_trgm'")
+        row = cursor.fetchone()
+    assert row is not None and "gin_trgm_ops" in row[0]
+
+
+def test_inactive_and_ended_products_are_not_listed(catalog):
+    Product.objects.filter(pk=catalog["linen"].pk).update(is_active=False)
+    Product.objects.filter(pk=catalog["tote"].pk).update(available_until=timezone.now() - datetime.timedelta(hours=1))
+    assert names(selectors.product_list(filters=ProductFilters())) == {"ふんわりモヘアニット"}
+
+
+def test_sync_from_variants_keeps_listing_summary_right(catalog):
+    mohair = catalog["mohair"]
+    mohair.refresh_from_db()
+    assert (mohair.price, mohair.in_stock) == (4990, True)
+    mohair.variants.filter(size="M").update(stock=0, compare_at_price=6990)
+    mohair.variants.filter(size="L").update(price=3000)
+    product_sync_from_variants(product_id=mohair.pk)
+    mohair.refresh_from_db()
+    assert (mohair.price, mohair.compare_at_price, mohair.in_stock) == (3000, None, False)
+
+
+def test_facets_list_sizes_in_shop_order(catalog):
+    facets = selectors.product_facets()
+    assert facets["sizes"] == ["S", "M", "L", "F"]
+    assert "ネイビー" in facets["colours"]
+    knit = selectors.category_node_get(slug="knit", tree=selectors.category_tree())
+    assert selectors.product_facets(category_ids=knit.ids)["sizes"] == ["M", "L"]
+
+
+def test_related_products_prefer_same_category(catalog):
+    sibling = ProductFactory(category=catalog["knit"], name="ケーブルニット")
+    VariantFactory(product=sibling)
+    related = selectors.product_related(product=catalog["mohair"])
+    assert [p.name for p in related][:2] == ["ケーブルニット", "リネンシャツ"]
+    assert catalog["tote"] not in related
