@@ -1,8 +1,15 @@
 """Shared fixtures. The suite runs against real PostgreSQL and Redis; it stops with a clear message if they are down."""
 
+import contextlib
 import os
 import socket
-from urllib.parse import urlparse
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -64,3 +71,115 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-dev-shm-usage",
         ],
     }
+
+
+@dataclass
+class WorkerProcess:
+    """A running `celery -A shop worker` and what a test needs to wait on it."""
+
+    process: subprocess.Popen
+    queue: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_until(self, condition, *, what: str, timeout: float = 30.0):
+        """Polls condition until it is truthy; fails with the worker's log if it never is or the worker dies."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"The Celery worker exited ({self.process.returncode}) before {what}:\n{self.log()[-4000:]}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}. Worker log:\n{self.log()[-4000:]}")
+            time.sleep(0.1)
+
+
+def _database_url(database: dict) -> str:
+    user = quote(database["USER"] or "", safe="")
+    password = quote(database["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    address = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return f"postgres://{credentials}{address}/{quote(database['NAME'])}"
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if pytest itself is killed, so no orphan keeps the test database open."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, _media_root, settings, tmp_path):
+    """A real Celery worker on a queue of its own, reading the test database, Redis and this test's MEDIA_ROOT.
+
+    The test process publishes to Redis too (not eager) for as long as the fixture lives. Needs a transactional
+    test: the worker is another process and only sees committed rows.
+    """
+    import redis
+    from django.db import connection
+
+    from shop.celery import app
+
+    queue = f"test-worker-{uuid.uuid4().hex[:12]}"  # stale workers of other runs listen elsewhere
+    media_root = Path(settings.MEDIA_ROOT)
+    media_root.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        # The settings `make worker` uses; everything machine-specific comes from the environment as in production.
+        "DJANGO_SETTINGS_MODULE": "shop.settings.dev",
+        "DATABASE_URL": _database_url(connection.settings_dict),  # the test database pytest-django created
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "MEDIA_ROOT": str(media_root),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = tmp_path / "celery-worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                *("-m", "celery", "-A", "shop", "worker", "--pool=solo", "--loglevel=INFO"),
+                *("--queues", queue, "--hostname", f"{queue}@%h"),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    # The app read its configuration from the test settings (eager) already, so switch the app itself.
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    worker = WorkerProcess(process=process, queue=queue, log_path=log_path)
+    try:
+        worker.wait_until(lambda: " ready." in worker.log(), what="the worker to be ready")
+        yield worker
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = saved
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        with contextlib.suppress(redis.RedisError):
+            # The queue and the exchange binding kombu keeps for it, so runs leave nothing behind in Redis.
+            redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )

@@ -140,6 +140,11 @@ class Variant(TimeStampedModel):
         return None
 
     @property
+    def max_quantity(self) -> int:
+        """The most units a shopper may put in the cart at once."""
+        return max(0, min(self.stock, settings.SHOP_MAX_LINE_QUANTITY))
+
+    @property
     def stock_state(self) -> str:
         if not self.is_active or self.stock <= 0:
             return "sold_out"

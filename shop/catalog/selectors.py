@@ -93,6 +93,11 @@ def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
             variants = variants.filter(size__in=filters.sizes)
         if filters.colours:
             variants = variants.filter(colour__in=filters.colours)
+        # With a size or colour chosen, the price range and stock apply to those variants themselves.
+        if filters.price_min is not None:
+            variants = variants.filter(price__gte=filters.price_min)
+        if filters.price_max is not None:
+            variants = variants.filter(price__lte=filters.price_max)
         if filters.in_stock:
             variants = variants.filter(stock__gt=0)
         qs = qs.filter(Exists(variants))

@@ -16,14 +16,19 @@ OG_SIZE = (1200, 630)
 
 
 def product_sync_from_variants(*, product_id: int) -> Product:
-    """Refresh the listing summary (lowest price, its compare-at price, in stock) from the product's variants."""
+    """Refresh the listing summary (lowest price, its compare-at price, in stock) from the product's variants.
+
+    The "from" price is the lowest among variants in stock, so a listing never advertises a price that cannot be
+    bought; when everything is sold out it is the lowest of all.
+    """
     with transaction.atomic():
         product = Product.objects.select_for_update().get(pk=product_id)
         variants = list(Variant.objects.filter(product_id=product_id, is_active=True).order_by("price", "id"))
-        cheapest = variants[0] if variants else None
+        in_stock = [v for v in variants if v.stock > 0]
+        cheapest = (in_stock or variants or [None])[0]
         product.price = cheapest.price if cheapest else 0
         product.compare_at_price = cheapest.compare_at_price if cheapest else None
-        product.in_stock = any(v.stock > 0 for v in variants)
+        product.in_stock = bool(in_stock)
         product.save(update_fields=["price", "compare_at_price", "in_stock", "search_text", "updated_at"])
     return product
 

@@ -5,4 +5,5 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
 ]

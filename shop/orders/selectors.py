@@ -1,6 +1,5 @@
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Prefetch, Sum
 
 from shop.catalog.models import ProductImage
@@ -58,7 +57,7 @@ def cart_view(*, cart: Cart | None) -> CartView:
         variant = line.variant
         line.unit_price = variant.price_money
         line.subtotal = variant.price_money * line.quantity
-        line.max_quantity = max(1, min(variant.stock, settings.SHOP_MAX_LINE_QUANTITY))
+        line.max_quantity = max(1, variant.max_quantity)
         if not variant.is_active or not variant.product.is_buyable or variant.stock <= 0:
             line.problem = "sold_out"
         elif line.quantity > variant.stock:
