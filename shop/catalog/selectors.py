@@ -1,6 +1,7 @@
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -71,6 +72,11 @@ def _images_prefetch() -> Prefetch:
     return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
 
 
+def _for_cards(qs: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card needs: no long text columns, images in one extra query."""
+    return qs.defer("description", "search_text", "tags").prefetch_related(_images_prefetch())
+
+
 def product_base_queryset() -> QuerySet[Product]:
     now = timezone.now()
     return Product.objects.filter(is_active=True).filter(Q(available_until__isnull=True) | Q(available_until__gt=now))
@@ -111,15 +117,32 @@ def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
             name_hit &= Q(name__icontains=term)
         qs = qs.annotate(relevance=Case(When(name_hit, then=Value(1)), default=Value(0), output_field=IntegerField()))
         order = ("-relevance", "-popularity", "-id")
-    return qs.select_related("category").prefetch_related(_images_prefetch()).order_by(*order)
+    return _for_cards(qs).order_by(*order)
+
+
+FACETS_CACHE_SECONDS = 300
 
 
 def product_facets(*, category_ids: tuple[int, ...] = ()) -> dict[str, list[str]]:
-    """Sizes and colours on sale in the given categories (all when empty), for the filter form."""
+    """Sizes and colours on sale in the given categories (all when empty), for the filter form.
+
+    Cached for a few minutes: it reads every variant of the categories, and a new size showing up in the filter
+    a little late is harmless.
+    """
+    key = "catalog:facets:" + ",".join(map(str, sorted(category_ids)))
+    facets = cache.get(key)
+    if facets is None:
+        facets = _product_facets(category_ids)
+        cache.set(key, facets, FACETS_CACHE_SECONDS)
+    return facets
+
+
+def _product_facets(category_ids: tuple[int, ...]) -> dict[str, list[str]]:
     variants = Variant.objects.filter(is_active=True, product__is_active=True)
     if category_ids:
         variants = variants.filter(product__category_id__in=category_ids)
-    rows = variants.values_list("size", "colour").distinct()
+    # order_by() drops Variant.Meta.ordering, which would otherwise make DISTINCT return every row.
+    rows = variants.order_by().values_list("size", "colour").distinct()
     sizes, colours = set(), set()
     for size, colour in rows:
         if size:
@@ -147,32 +170,29 @@ def product_get_for_page(*, slug: str) -> Product | None:
     )
 
 
-def product_related(*, product: Product, limit: int = 8) -> list[Product]:
-    """Same category first, then the same parent category; most popular first."""
+def product_related(*, product: Product, tree: list[CategoryNode], limit: int = 8) -> list[Product]:
+    """Same category first, then the rest of its top-level category; most popular first."""
     category = product.category
-    scope = Q(category_id=category.pk)
-    if category.parent_id:
-        scope |= Q(category__parent_id=category.parent_id) | Q(category_id=category.parent_id)
+    top = category_node_get(slug=category.parent.slug if category.parent_id else category.slug, tree=tree)
+    scope_ids = top.ids if top else (category.pk,)
     same_category = Case(When(category_id=category.pk, then=Value(1)), default=Value(0), output_field=IntegerField())
     return list(
-        product_base_queryset()
-        .filter(scope)
+        _for_cards(product_base_queryset())
+        .filter(category_id__in=scope_ids)
         .exclude(pk=product.pk)
         .annotate(same_category=same_category)
-        .prefetch_related(_images_prefetch())
         .order_by("-same_category", "-in_stock", "-popularity", "-id")[:limit]
     )
 
 
 def product_new_arrivals(*, limit: int = 12) -> list[Product]:
-    return list(product_base_queryset().prefetch_related(_images_prefetch()).order_by("-created_at", "-id")[:limit])
+    return list(_for_cards(product_base_queryset()).order_by("-created_at", "-id")[:limit])
 
 
 def product_featured(*, limit: int = 12) -> list[Product]:
     return list(
-        product_base_queryset()
+        _for_cards(product_base_queryset())
         .filter(is_featured=True)
-        .prefetch_related(_images_prefetch())
         .order_by("-popularity", "-id")[:limit]
     )
 

@@ -150,6 +150,6 @@ def test_facets_list_sizes_in_shop_order(catalog):
 def test_related_products_prefer_same_category(catalog):
     sibling = ProductFactory(category=catalog["knit"], name="ケーブルニット")
     VariantFactory(product=sibling)
-    related = selectors.product_related(product=catalog["mohair"])
+    related = selectors.product_related(product=catalog["mohair"], tree=selectors.category_tree())
     assert [p.name for p in related][:2] == ["ケーブルニット", "リネンシャツ"]
     assert catalog["tote"] not in related

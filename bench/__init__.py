@@ -1,0 +1,1 @@
+"""Load benchmark of the catalogue pages; see README.md. Not part of the shop."""

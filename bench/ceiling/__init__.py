@@ -1,0 +1,1 @@
+"""A minimal page that shows what this server can do at best, to compare the shop pages with."""
