@@ -35,7 +35,7 @@ def product_sync_from_variants(*, product_id: int) -> Product:
 
 def _encode(image: Image.Image, *, fmt: str, quality: int) -> ContentFile:
     buffer = io.BytesIO()
-    options = {"method": 4} if fmt == "WEBP" else {"optimize": True, "progressive": True}
+    options = {"method": 2} if fmt == "WEBP" else {"optimize": True, "progressive": True}
     image.save(buffer, format=fmt, quality=quality, **options)
     return ContentFile(buffer.getvalue())
 
