@@ -19,7 +19,26 @@ if [[ "$DJANGO_SETTINGS_MODULE" != "shop.settings.dev" ]]; then
   "$PY" manage.py collectstatic --noinput -v0
 fi
 
-# --- Payments: localstripe (fake Stripe) is started here, before the web server. --------------------------------
+# --- Payments: localstripe (a fake Stripe on this machine) so card checkout works with no internet. -------------
+# Real keys in the environment (STRIPE_SECRET_KEY without STRIPE_API_BASE) skip this and use real Stripe.
+if [[ -z "${STRIPE_SECRET_KEY:-}" || -n "${STRIPE_API_BASE:-}" ]]; then
+  LS_PORT="${LOCALSTRIPE_PORT:-8420}"
+  export STRIPE_API_BASE="http://127.0.0.1:${LS_PORT}"
+  export STRIPE_JS_URL="${STRIPE_API_BASE}/js.stripe.com/v3/"
+  export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_demo}"
+  export STRIPE_PUBLISHABLE_KEY="${STRIPE_PUBLISHABLE_KEY:-pk_test_demo}"
+  export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_demo}"
+  if ! curl -s -o /dev/null "${STRIPE_API_BASE}/js.stripe.com/v3/"; then
+    echo "==> Starting localstripe on ${STRIPE_API_BASE}"
+    "$PY" scripts/localstripe_server.py --port "$LS_PORT" > localstripe.log 2>&1 &
+    LS_PID=$!
+    trap 'kill $LS_PID 2>/dev/null' EXIT
+    for _ in $(seq 50); do curl -s -o /dev/null "${STRIPE_API_BASE}/js.stripe.com/v3/" && break; sleep 0.2; done
+  fi
+  curl -s -o /dev/null -X POST "${STRIPE_API_BASE}/_config/webhooks/demo" \
+    -d "url=http://127.0.0.1:${PORT}/payments/webhooks/stripe/" -d "secret=${STRIPE_WEBHOOK_SECRET}"
+  echo "    Test cards: 4242424242424242 (succeeds), 4000000000000002 (declined), 4000002500003155 (3-D Secure)"
+fi
 
 cat <<MSG
 
@@ -29,4 +48,4 @@ cat <<MSG
     Stop with Ctrl+C.
 
 MSG
-exec "$PY" manage.py runserver "127.0.0.1:${PORT}"
+"$PY" manage.py runserver "127.0.0.1:${PORT}"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("shop.core.urls")),
+    path("", include("payments.urls")),
     path("", include("shop.orders.urls")),
     path("", include("shop.catalog.urls")),
 ]

@@ -183,3 +183,86 @@ def celery_worker_process(transactional_db, _media_root, settings, tmp_path):
             redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
                 queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
             )
+
+
+# --- localstripe: a real fake-Stripe process for the payment tests ------------------------------------------------
+
+
+@dataclass
+class LocalStripe:
+    url: str
+    process: subprocess.Popen
+
+    def register_webhook(self, *, url: str, secret: str, name: str = "tests") -> None:
+        import urllib.parse
+        import urllib.request
+
+        data = urllib.parse.urlencode({"url": url, "secret": secret}).encode()
+        urllib.request.urlopen(f"{self.url}/_config/webhooks/{name}", data=data, timeout=5).read()
+
+    def clear_webhooks(self, name: str = "tests") -> None:
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.url}/_config/webhooks/{name}", method="DELETE")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request, timeout=5).read()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe_server(tmp_path_factory):
+    """localstripe started once per test session on a free port (its data pickle goes to a private temp dir)."""
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("localstripe")
+    log = open(tmp / "localstripe.log", "wb")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parent.parent / "scripts" / "localstripe_server.py"),
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        preexec_fn=_die_with_parent,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not _reachable(url, port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("localstripe did not start: " + (tmp / "localstripe.log").read_text(errors="replace"))
+        time.sleep(0.1)
+    yield LocalStripe(url=url, process=process)
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+    log.close()
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe_server):
+    """Point the shop at localstripe, as the demo does."""
+    settings.STRIPE_SECRET_KEY = "sk_test_shop"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_shop"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_shop"
+    settings.STRIPE_API_BASE = localstripe_server.url
+    settings.STRIPE_JS_URL = f"{localstripe_server.url}/js.stripe.com/v3/"
+    return settings
+
+
+@pytest.fixture
+def shipping_methods(db):
+    """The shipping methods the data migration creates. Transactional tests flush tables, so they come back here."""
+    import importlib
+
+    from shop.orders.models import ShippingMethod
+
+    defaults = importlib.import_module("shop.orders.migrations.0003_default_shipping_methods").DEFAULTS
+    return [ShippingMethod.objects.get_or_create(code=row["code"], defaults=row)[0] for row in defaults]

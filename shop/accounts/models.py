@@ -51,3 +51,30 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.display_name
+
+
+class Address(models.Model):
+    """A shipping address a signed-in shopper saved at checkout."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), related_name="addresses", on_delete=models.CASCADE)
+    name = models.CharField(_("full name"), max_length=100)
+    postal_code = models.CharField(_("postal code"), max_length=8)
+    prefecture = models.CharField(_("prefecture"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    street = models.CharField(_("street address"), max_length=200)
+    building = models.CharField(_("building, room"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=15)
+    is_default = models.BooleanField(_("default"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-is_default", "-updated_at")
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        return f"{self.name} 〒{self.postal_code} {self.prefecture}{self.city}{self.street} {self.building}".strip()
+
+    def as_dict(self) -> dict:
+        fields = ("name", "postal_code", "prefecture", "city", "street", "building", "phone")
+        return {field: getattr(self, field) for field in fields}

@@ -190,11 +190,7 @@ def product_new_arrivals(*, limit: int = 12) -> list[Product]:
 
 
 def product_featured(*, limit: int = 12) -> list[Product]:
-    return list(
-        _for_cards(product_base_queryset())
-        .filter(is_featured=True)
-        .order_by("-popularity", "-id")[:limit]
-    )
+    return list(_for_cards(product_base_queryset()).filter(is_featured=True).order_by("-popularity", "-id")[:limit])
 
 
 def feature_live_list() -> list[Feature]:

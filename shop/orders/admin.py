@@ -1,10 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Sum
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.money import Money
 
-from .models import Cart, CartLine
+from .models import Cart, CartLine, ShippingMethod
 
 
 class CartLineInline(admin.TabularInline):
@@ -87,3 +89,47 @@ class CartAdmin(admin.ModelAdmin):
     @admin.display(description=_("items"), ordering="item_total")
     def item_count(self, cart):
         return cart.item_total or 0
+
+
+SHIPPING_METHOD_FIELDS = (
+    "name",
+    "code",
+    "description",
+    "fee",
+    "free_over",
+    "days_min",
+    "days_max",
+    "remote_extra_days",
+    "position",
+    "is_active",
+)
+
+
+class ShippingMethodForm(forms.ModelForm):
+    class Meta:
+        model = ShippingMethod
+        fields = SHIPPING_METHOD_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        days_min, days_max = data.get("days_min"), data.get("days_max")
+        if days_min is not None and days_max is not None and days_min > days_max:
+            self.add_error("days_max", gettext("The latest delivery day cannot be before the earliest."))
+        return data
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    """Fees and delivery estimates are edited straight in the list; checkout quotes them from here."""
+
+    list_display = ("name", "code", "fee", "free_over", "days_min", "days_max", "remote_extra_days", "is_active")
+    list_display_links = ("name",)
+    list_editable = ("fee", "free_over", "days_min", "days_max", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+    ordering = ("position", "fee")
+    fields = SHIPPING_METHOD_FIELDS
+    form = ShippingMethodForm
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ShippingMethodForm, **kwargs)

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Sum
 from shop.catalog.models import ProductImage
 from shop.core.money import Money
 
-from .models import Cart, CartLine
+from .models import Cart, CartLine, Order
 from .services import SESSION_CART_KEY
 
 
@@ -66,3 +66,21 @@ def cart_view(*, cart: Cart | None) -> CartView:
             line.problem = ""
     total = Money.sum((line.subtotal for line in lines), currency="JPY")
     return CartView(cart=cart, lines=lines, total=total)
+
+
+def order_for_visitor(*, number: str, user, session_numbers: list[str]) -> Order | None:
+    """The order if this visitor may see it: its signed-in owner, or the browser session that placed it."""
+    order = Order.objects.filter(number=number).select_related("user").first()
+    if order is None:
+        return None
+    if user is not None and user.is_authenticated and order.user_id == user.pk:
+        return order
+    return order if number in session_numbers else None
+
+
+def order_list_for_user(*, user):
+    return Order.objects.filter(user=user).prefetch_related("lines").order_by("-created_at")
+
+
+def order_detail(*, order: Order) -> Order:
+    return Order.objects.filter(pk=order.pk).prefetch_related("lines", "events").get()

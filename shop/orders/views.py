@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -73,3 +75,19 @@ def cart_line_remove(request, line_id: int):
     except CartError as error:
         return _cart_response(request, message=str(error), ok=False)
     return _cart_response(request, message=_("The item has been removed from your cart."), ok=True)
+
+
+@login_required
+def order_list(request):
+    return render(request, "orders/order_list.html", {"orders": selectors.order_list_for_user(user=request.user)})
+
+
+def order_detail(request, number: str):
+    order = selectors.order_for_visitor(
+        number=number, user=request.user, session_numbers=request.session.get("orders", [])
+    )
+    if order is None:
+        raise Http404
+    order = selectors.order_detail(order=order)
+    events = [event for event in order.events.all() if event.is_public]
+    return render(request, "orders/order_detail.html", {"order": order, "events": events})

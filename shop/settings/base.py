@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -87,6 +88,9 @@ TEMPLATES = [
 # Without DATABASE_URL the demo runs on SQLite and needs nothing installed.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's runserver answers requests in threads: writers queue (IMMEDIATE) instead of failing "locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -99,7 +103,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: Redis is the broker; without it every task runs inline (eager) so the demo needs no worker.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -110,6 +114,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="shop")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Asia/Tokyo"
+# Copied into django_celery_beat's tables when beat starts (staff can pause them in admin). Each job is also a
+# manage.py command. A run that waited longer than its interval is dropped: the next one does the same work.
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-orders": {
+        "task": "shop.orders.tasks.release_expired_reservations",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 5 * 60},
+    },
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_payments",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 10 * 60},
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -152,6 +170,13 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shop@example.jp")
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+
+# Stripe. STRIPE_API_BASE / STRIPE_JS_URL point at localstripe in tests and the demo; empty means real Stripe.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 
 # Shop rules staff and operators tune.
 SHOP_NAME = env("SHOP_NAME", default="Tsunagu Shop")

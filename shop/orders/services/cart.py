@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 
 from shop.catalog.models import Variant
 
-from .exceptions import CartError
-from .models import Cart, CartLine
+from ..exceptions import CartError
+from ..models import Cart, CartLine
 
 SESSION_CART_KEY = "cart_token"
 
