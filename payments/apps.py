@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

@@ -64,10 +64,9 @@ def is_configured() -> bool:
 
 def _wrap(error: stripe.StripeError) -> GatewayError:
     body = getattr(error, "error", None)
-    code = getattr(error, "code", "") or ""
-    payment_intent = ""
-    if body is not None and getattr(body, "payment_intent", None):
-        payment_intent = body.payment_intent.get("id", "") if isinstance(body.payment_intent, dict) else ""
+    # decline_code ("insufficient_funds"…) is more precise than code ("card_declined") when Stripe gives it.
+    code = getattr(body, "decline_code", None) or getattr(error, "code", "") or ""
+    payment_intent = getattr(getattr(body, "payment_intent", None), "id", "") or ""
     cls = CardError if isinstance(error, stripe.CardError) else GatewayError
     return cls(error.user_message or str(error), code=code, payment_intent=payment_intent)
 
@@ -76,7 +75,10 @@ def _intent_state(intent) -> IntentState:
     data = intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
     charge = data.get("latest_charge")
     charge = charge if isinstance(charge, dict) else {}
-    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    method = data.get("payment_method")
+    card = (charge.get("payment_method_details") or {}).get("card") or (
+        (method.get("card") or {}) if isinstance(method, dict) else {}
+    )
     error = data.get("last_payment_error") or {}
     return IntentState(
         id=data["id"],
@@ -153,7 +155,7 @@ def payment_intent_confirm(
         "payment_method_types": ["card"],
         "confirm": True,
         "metadata": metadata,
-        "expand": ["latest_charge"],
+        "expand": ["latest_charge", "payment_method"],
     }
     try:
         return _intent_state(_client().v1.payment_intents.create(params=params))
@@ -163,7 +165,7 @@ def payment_intent_confirm(
 
 def payment_intent_get(*, payment_intent: str) -> IntentState:
     try:
-        intent = _client().v1.payment_intents.retrieve(payment_intent, params={"expand": ["latest_charge"]})
+        intent = _client().v1.payment_intents.retrieve(payment_intent, params={"expand": ["latest_charge", "payment_method"]})
     except stripe.StripeError as error:
         raise _wrap(error)
     return _intent_state(intent)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from shop.orders import services as order_services
 from shop.orders.exceptions import CheckoutError, OrderStateError
-from shop.orders.models import Cart, Order
+from shop.orders.models import Cart, Order, ShippingMethod
 
 from . import gateway
 from .exceptions import PaymentError
@@ -118,8 +118,16 @@ def _manual_payment_open(order: Order) -> None:
 def checkout_place_order(*, cart: Cart, checkout_token, details: order_services.CheckoutDetails, user=None) -> Order:
     """Place the order with the chosen payment method's fee and stock hold; card payment follows on the next page."""
     config = PaymentSettings.load()
-    subtotal_estimate = sum(line.variant.price * line.quantity for line in cart.lines.select_related("variant"))
-    terms = _method_terms(method=details.payment_method, total_before_fee=subtotal_estimate, config=config)
+    subtotal = sum(line.variant.price * line.quantity for line in cart.lines.select_related("variant"))
+    method = ShippingMethod.objects.filter(pk=details.shipping_method_id, is_active=True).first()
+    shipping = (
+        order_services.shipping_quote(
+            method=method, subtotal=subtotal, prefecture=details.prefecture, today=timezone.localdate()
+        ).fee
+        if method
+        else 0
+    )
+    terms = _method_terms(method=details.payment_method, total_before_fee=subtotal + shipping, config=config)
     with transaction.atomic():
         order = order_services.order_place_from_cart(
             cart=cart,
@@ -158,6 +166,10 @@ def payment_method_switch(*, order_id: int, method: str, actor=None) -> Order:
         _manual_payment_open(order)
     if method == Method.COD:
         order_services.order_mark_processing(order_id=order.pk, actor=actor)
+    # Now that it is a bank transfer / COD order, the confirmation (with the bank details) is due.
+    from . import tasks  # tasks import this module, so not at the top
+
+    transaction.on_commit(lambda: tasks.send_order_confirmation.delay(order.pk))
     return order
 
 
@@ -210,6 +222,28 @@ def card_payment_prepare(*, order: Order, user=None) -> CardCheckout:
     )
 
 
+def _close_abandoned_attempts(order: Order) -> None:
+    """Before a new attempt, cancel one left waiting for 3-D Secure, so the order can never be charged twice.
+
+    If Stripe says it succeeded meanwhile, that is applied instead (and the order is then paid).
+    """
+    waiting = order.payments.filter(method=Method.CARD, status=Payment.Status.REQUIRES_ACTION).exclude(
+        stripe_payment_intent=None
+    )
+    for payment_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            payment = Payment.objects.select_for_update().get(pk=payment_id)
+            try:
+                gateway.payment_intent_cancel(payment_intent=payment.stripe_payment_intent)
+            except gateway.GatewayError:
+                pass  # already finished one way or the other: read its state below
+            state = gateway.payment_intent_get(payment_intent=payment.stripe_payment_intent)
+            _apply_intent(payment=payment, state=state)
+    order.refresh_from_db()
+    if order.paid_at is not None:
+        raise PaymentError(_("This order is not waiting for payment."))
+
+
 @dataclass(frozen=True)
 class CardResult:
     status: str  # "succeeded", "requires_action", "failed", "processing"
@@ -238,7 +272,8 @@ def card_payment_confirm(*, order: Order, payment_method: str) -> CardResult:
         if order.paid_at is not None or order.status != Order.Status.PENDING_PAYMENT:
             raise PaymentError(_("This order is not waiting for payment."))
         try:
-            gateway.payment_method_attach(payment_method=payment_method, customer=payment.stripe_customer)
+            card = gateway.payment_method_attach(payment_method=payment_method, customer=payment.stripe_customer)
+            payment.card_brand, payment.card_last4 = card.brand, card.last4
             state = gateway.payment_intent_confirm(
                 amount=order.total,
                 currency=order.currency,
@@ -253,7 +288,7 @@ def card_payment_confirm(*, order: Order, payment_method: str) -> CardResult:
             logger.warning("Stripe error for order %s: %s", order.number, error)
             return _fail(payment, code=error.code or "gateway_error", message=str(error))
         payment.stripe_payment_intent = state.id
-        payment.save(update_fields=["stripe_payment_intent", "updated_at"])
+        payment.save(update_fields=["stripe_payment_intent", "card_brand", "card_last4", "updated_at"])
         return _apply_intent(payment=payment, state=state)
 
 
@@ -284,6 +319,13 @@ def _apply_intent(*, payment: Payment, state: gateway.IntentState) -> CardResult
         return CardResult("succeeded")
     if state.status == "succeeded":
         order = payment.order
+        if order.payments.filter(status=Payment.Status.SUCCEEDED).exclude(pk=payment.pk).exists():
+            # A second charge for an order already paid (e.g. an abandoned 3-D Secure tab finished later).
+            payment.error_code = "duplicate_charge"
+            payment.error_message = f"{state.id} succeeded after the order was already paid; refund it."
+            payment.save(update_fields=["error_code", "error_message", "updated_at"])
+            order_services.order_flag(order_id=order.pk, reason=payment.error_message)
+            return CardResult("succeeded")
         if state.amount != order.total or state.currency != order.currency or state.amount != payment.amount:
             reason = _("Payment %(pi)s of %(amount)s %(currency)s does not match the order total %(total)s.") % {
                 "pi": state.id, "amount": state.amount, "currency": state.currency, "total": order.total_money,
@@ -295,12 +337,12 @@ def _apply_intent(*, payment: Payment, state: gateway.IntentState) -> CardResult
             return CardResult("failed", _("We could not confirm your payment. Our staff will contact you."))
         payment.status = Payment.Status.SUCCEEDED
         payment.stripe_charge = state.charge_id
-        payment.card_brand = state.card_brand
-        payment.card_last4 = state.card_last4
+        payment.card_brand = state.card_brand or payment.card_brand
+        payment.card_last4 = state.card_last4 or payment.card_last4
         payment.error_code = payment.error_message = ""
         payment.save()
         try:
-            order_services.order_mark_paid(order_id=order.pk, note="Card payment received")
+            order_services.order_mark_paid(order_id=order.pk, note=gettext_noop("Card payment received"))
         except OrderStateError as error:
             order_services.order_flag(order_id=order.pk, reason=f"Paid after cancellation, refund needed: {error}")
         return CardResult("succeeded")
@@ -324,15 +366,16 @@ HANDLED_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed"}
 def webhook_receive(*, payload: bytes, signature: str | None) -> str:
     """Verify, store by event id and apply a Stripe event. Raises gateway.SignatureError before writing anything."""
     event = gateway.webhook_event_parse(payload=payload, signature=signature)
-    try:
-        with transaction.atomic():
-            record = WebhookEvent.objects.create(event_id=event["id"], type=event["type"], payload=event)
-            result = _webhook_apply(event)
-            record.processed_at = timezone.now()
-            record.result = result[:200]
-            record.save(update_fields=["processed_at", "result"])
-    except IntegrityError:
-        return "duplicate"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(event_id=event["id"], type=event["type"], payload=event)
+        except IntegrityError:
+            return "duplicate"
+        result = _webhook_apply(event)
+        record.processed_at = timezone.now()
+        record.result = result[:200]
+        record.save(update_fields=["processed_at", "result"])
     return result
 
 
@@ -408,7 +451,7 @@ def manual_payment_mark_paid(*, order_id: int, actor) -> bool:
         payment.status = Payment.Status.SUCCEEDED
         payment.recorded_by = actor
         payment.save()
-        return order_services.order_mark_paid(order_id=order.pk, actor=actor, note="Payment confirmed by staff")
+        return order_services.order_mark_paid(order_id=order.pk, actor=actor, note=gettext_noop("Payment confirmed by staff"))
 
 
 def refund_order(*, order_id: int, amount: int, actor, reason: str = "") -> Refund:

@@ -35,7 +35,10 @@ def checkout(request):
     if not view.lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
-    codes = _payment_codes(view.total.amount)
+    # Cash on delivery's limit counts what the driver collects: the cheapest shipping is the least it can be.
+    shipping_options = selectors.shipping_options(subtotal=view.total.amount)
+    cheapest_shipping = min((option.fee.amount for option in shipping_options), default=0)
+    codes = _payment_codes(view.total.amount + cheapest_shipping)
     if request.method == "POST":
         form = CheckoutForm(request.POST, payment_codes=codes)
         if form.is_valid():
@@ -59,7 +62,7 @@ def checkout(request):
             "cart": view,
             "payment_options": services.payment_method_options(total_before_fee=view.total.amount),
             "default_payment": codes[0] if codes else "",
-            "shipping_options": selectors.shipping_options(subtotal=view.total.amount),
+            "shipping_options": shipping_options,
         },
     )
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .exceptions import CartError
 from .forms import AddToCartForm, LineQuantityForm
+from .links import order_access_key_valid
 
 
 def _first_error(form) -> str:
@@ -83,6 +84,11 @@ def order_list(request):
 
 
 def order_detail(request, number: str):
+    if order_access_key_valid(number, request.GET.get("k", "")):
+        # The signed link from the e-mail: this browser may now see and pay the order.
+        known = request.session.get("orders", [])
+        if number not in known:
+            request.session["orders"] = [*known[-19:], number]
     order = selectors.order_for_visitor(
         number=number, user=request.user, session_numbers=request.session.get("orders", [])
     )
