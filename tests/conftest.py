@@ -80,6 +80,14 @@ class WorkerProcess:
     process: subprocess.Popen
     queue: str
     log_path: Path
+    mail_dir: Path
+
+    def sent_mail(self) -> list[str]:
+        """Messages the worker sent (the file-based backend writes one file per connection)."""
+        if not self.mail_dir.exists():
+            return []
+        texts = [path.read_text(errors="replace") for path in sorted(self.mail_dir.iterdir())]
+        return [part for text in texts for part in text.split("-" * 79) if part.strip()]
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -142,6 +150,9 @@ def celery_worker_process(transactional_db, _media_root, settings, tmp_path):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "MEDIA_ROOT": str(media_root),
+        # E-mail the worker sends lands in files the test can count.
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "worker-mail"),
         "PYTHONUNBUFFERED": "1",
     }
     log_path = tmp_path / "celery-worker.log"
@@ -165,7 +176,7 @@ def celery_worker_process(transactional_db, _media_root, settings, tmp_path):
     app.conf.task_default_queue = queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
-    worker = WorkerProcess(process=process, queue=queue, log_path=log_path)
+    worker = WorkerProcess(process=process, queue=queue, log_path=log_path, mail_dir=tmp_path / "worker-mail")
     try:
         worker.wait_until(lambda: " ready." in worker.log(), what="the worker to be ready")
         yield worker
