@@ -179,32 +179,27 @@ def _card_json(order: Order, result: services.CardResult) -> JsonResponse:
     return JsonResponse(body)
 
 
-@require_POST
-def card_confirm(request, number):
-    order = _order(request, number)
+def _card_step(order: Order, step) -> JsonResponse:
     try:
-        result = services.card_payment_confirm(order=order, payment_method=request.POST.get("payment_method", ""))
+        result = step()
     except PaymentError as error:
         return JsonResponse({"status": "failed", "message": str(error)})
     except gateway.GatewayError:
-        return JsonResponse(
-            {"status": "failed", "message": _("We could not reach the card company. Please try again.")}
-        )
+        return JsonResponse({"status": "failed", "message": _("We could not reach the card company. Please try again.")})
     return _card_json(order, result)
+
+
+@require_POST
+def card_confirm(request, number):
+    order = _order(request, number)
+    payment_method = request.POST.get("payment_method", "")
+    return _card_step(order, lambda: services.card_payment_confirm(order=order, payment_method=payment_method))
 
 
 @require_POST
 def card_complete(request, number):
     order = _order(request, number)
-    try:
-        result = services.card_payment_complete(order=order)
-    except PaymentError as error:
-        return JsonResponse({"status": "failed", "message": str(error)})
-    except gateway.GatewayError:
-        return JsonResponse(
-            {"status": "failed", "message": _("We could not reach the card company. Please try again.")}
-        )
-    return _card_json(order, result)
+    return _card_step(order, lambda: services.card_payment_complete(order=order))
 
 
 @require_POST

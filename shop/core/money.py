@@ -79,3 +79,8 @@ class Money:
             return str(self.amount)
         whole, fraction = divmod(self.amount, 10**exponent)
         return f"{whole}.{fraction:0{exponent}d}"
+
+
+def money_property(field: str, *, currency_from: str = "currency") -> property:
+    """A read-only Money view of an integer amount field: `total_money = money_property("total")`."""
+    return property(lambda obj: Money(getattr(obj, field), getattr(obj, currency_from)))

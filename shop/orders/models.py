@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.catalog.models import Variant
 from shop.core.models import TimeStampedModel
-from shop.core.money import Money
+from shop.core.money import Money, money_property
 
 
 class Cart(TimeStampedModel):
@@ -167,29 +167,12 @@ class Order(TimeStampedModel):
     def get_absolute_url(self):
         return reverse("orders:order_detail", kwargs={"number": self.number})
 
-    @property
-    def total_money(self) -> Money:
-        return Money(self.total, self.currency)
-
-    @property
-    def subtotal_money(self) -> Money:
-        return Money(self.subtotal, self.currency)
-
-    @property
-    def shipping_fee_money(self) -> Money:
-        return Money(self.shipping_fee, self.currency)
-
-    @property
-    def payment_fee_money(self) -> Money:
-        return Money(self.payment_fee, self.currency)
-
-    @property
-    def discount_money(self) -> Money:
-        return Money(self.discount, self.currency)
-
-    @property
-    def refunded_money(self) -> Money:
-        return Money(self.refunded_amount, self.currency)
+    total_money = money_property("total")
+    subtotal_money = money_property("subtotal")
+    shipping_fee_money = money_property("shipping_fee")
+    payment_fee_money = money_property("payment_fee")
+    discount_money = money_property("discount")
+    refunded_money = money_property("refunded_amount")
 
     @property
     def ship_address_lines(self) -> list[str]:
