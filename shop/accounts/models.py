@@ -31,8 +31,31 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+        NO_ANSWER = "no_answer", _("Prefer not to say")
+
+    class AgeBand(models.TextChoices):
+        TEENS = "teens", _("Under 20")
+        TWENTIES = "20s", _("20s")
+        THIRTIES = "30s", _("30s")
+        FORTIES = "40s", _("40s")
+        FIFTIES = "50s", _("50s")
+        SIXTY_PLUS = "60plus", _("60 or over")
+
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    avatar = models.ImageField(_("profile picture"), upload_to="avatars/%Y/%m/", blank=True)
+    birth_month = models.PositiveSmallIntegerField(
+        _("birthday month"), null=True, blank=True, choices=[(m, m) for m in range(1, 13)]
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, blank=True)
+    # Set when the account is deleted at the user's request: the row stays (orders point to it) without personal data.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -78,3 +101,132 @@ class Address(models.Model):
     def as_dict(self) -> dict:
         fields = ("name", "postal_code", "prefecture", "city", "street", "building", "phone")
         return {field: getattr(self, field) for field in fields}
+
+
+class LegalPage(models.Model):
+    """Privacy policy, terms, 特定商取引法に基づく表記, shipping and returns: each a series of versions."""
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("Privacy policy")
+        TERMS = "terms", _("Terms of use")
+        TOKUSHOHO = "tokushoho", _("Legal notice (特定商取引法に基づく表記)")
+        SHIPPING = "shipping", _("Shipping")
+        RETURNS = "returns", _("Returns and refunds")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    # A new version of a page that asks for acceptance (privacy policy, terms) asks signed-in users to accept again.
+    requires_acceptance = models.BooleanField(_("users must accept it"), default=False)
+
+    class Meta:
+        verbose_name = _("legal page")
+        verbose_name_plural = _("legal pages")
+
+    def __str__(self):
+        return self.title
+
+
+class LegalPageVersion(models.Model):
+    page = models.ForeignKey(LegalPage, verbose_name=_("page"), related_name="versions", on_delete=models.PROTECT)
+    version = models.PositiveIntegerField(_("version"))
+    body = models.TextField(_("text"), help_text=_("Plain text; blank lines start new paragraphs."))
+    change_summary = models.CharField(_("what changed"), max_length=300, blank=True)
+    effective_at = models.DateTimeField(_("in force from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ("page", "-version")
+        verbose_name = _("legal page version")
+        verbose_name_plural = _("legal page versions")
+        constraints = [models.UniqueConstraint(fields=["page", "version"], name="legal_page_version_unique")]
+
+    def __str__(self):
+        return f"{self.page} v{self.version}"
+
+
+class PolicyAcceptance(models.Model):
+    user = models.ForeignKey(User, related_name="policy_acceptances", on_delete=models.CASCADE)
+    version = models.ForeignKey(LegalPageVersion, related_name="acceptances", on_delete=models.PROTECT)
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy acceptance")
+        verbose_name_plural = _("policy acceptances")
+        constraints = [models.UniqueConstraint(fields=["user", "version"], name="policy_accepted_once")]
+
+
+class Consent(models.Model):
+    """Append-only record of consents given and withdrawn; the latest row per purpose is the user's choice."""
+
+    class Purpose(models.TextChoices):
+        MARKETING = "marketing", _("Marketing messages (e-mail, LINE)")
+        PERSONALISATION = "personalisation", _("Personalised recommendations")
+        ANALYTICS = "analytics", _("Analytics cookies")
+
+    user = models.ForeignKey(User, null=True, blank=True, related_name="consents", on_delete=models.CASCADE)
+    # Visitors without an account (the cookie banner) are recorded by an anonymous browser id.
+    visitor_id = models.CharField(max_length=40, blank=True, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField(_("granted"))
+    policy_version = models.ForeignKey(
+        LegalPageVersion,
+        verbose_name=_("privacy policy version"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    source = models.CharField(_("where"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+
+class PrivacyRequest(models.Model):
+    """A customer's request under APPI: disclosure, correction or deletion of their personal data."""
+
+    class Kind(models.TextChoices):
+        DISCLOSURE = "disclosure", _("Disclosure (download my data)")
+        CORRECTION = "correction", _("Correction")
+        DELETION = "deletion", _("Deletion")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(User, null=True, blank=True, related_name="privacy_requests", on_delete=models.SET_NULL)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    details = models.TextField(_("details"), blank=True)
+    export_file = models.FileField(_("export"), upload_to="exports/", blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(User, null=True, blank=True, related_name="+", on_delete=models.SET_NULL)
+    response = models.TextField(_("response"), blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+
+
+class PersonalDataAccess(models.Model):
+    """Every time a staff member opens a customer's personal data in admin."""
+
+    staff = models.ForeignKey(User, verbose_name=_("staff"), null=True, related_name="+", on_delete=models.SET_NULL)
+    customer = models.ForeignKey(
+        User, verbose_name=_("customer"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    what = models.CharField(_("what"), max_length=200)
+    path = models.CharField(_("page"), max_length=300)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
