@@ -37,7 +37,7 @@ if [[ -z "${STRIPE_SECRET_KEY:-}" || -n "${STRIPE_API_BASE:-}" ]]; then
   fi
   curl -s -o /dev/null -X POST "${STRIPE_API_BASE}/_config/webhooks/demo" \
     -d "url=http://127.0.0.1:${PORT}/payments/webhooks/stripe/" -d "secret=${STRIPE_WEBHOOK_SECRET}"
-  echo "    Test cards: 4242424242424242 (succeeds), 4000000000000002 (declined), 4000002500003155 (3-D Secure)"
+  echo "    Test cards: 4242424242424242 (succeeds), 4000000000000341 (declined), 4000002500003155 (3-D Secure)"
 fi
 
 cat <<MSG

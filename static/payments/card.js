@@ -62,6 +62,6 @@
         });
     paymentMethod
       .then(function (pm) { return post(root.dataset.confirmUrl, { payment_method: pm }); })
-      .then(handle, function (error) { showError(error && error.message); });
+      .then(handle, function () { showError(); });
   });
 })();
