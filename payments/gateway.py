@@ -165,7 +165,9 @@ def payment_intent_confirm(
 
 def payment_intent_get(*, payment_intent: str) -> IntentState:
     try:
-        intent = _client().v1.payment_intents.retrieve(payment_intent, params={"expand": ["latest_charge", "payment_method"]})
+        intent = _client().v1.payment_intents.retrieve(
+            payment_intent, params={"expand": ["latest_charge", "payment_method"]}
+        )
     except stripe.StripeError as error:
         raise _wrap(error)
     return _intent_state(intent)

@@ -451,7 +451,9 @@ def manual_payment_mark_paid(*, order_id: int, actor) -> bool:
         payment.status = Payment.Status.SUCCEEDED
         payment.recorded_by = actor
         payment.save()
-        return order_services.order_mark_paid(order_id=order.pk, actor=actor, note=gettext_noop("Payment confirmed by staff"))
+        return order_services.order_mark_paid(
+            order_id=order.pk, actor=actor, note=gettext_noop("Payment confirmed by staff")
+        )
 
 
 def refund_order(*, order_id: int, amount: int, actor, reason: str = "") -> Refund:

@@ -45,6 +45,7 @@ cat <<MSG
 ==> Demo shop: http://127.0.0.1:${PORT}/        admin: http://127.0.0.1:${PORT}/admin/
     Shopper: shopper@example.jp / demo-shopper-pass
     Staff:   staff@example.jp / demo-staff-pass
+             + a code from an authenticator app with the key TSUNAGUSHOPDEMOSTAFFTOTPKEY23456, or a backup code printed above
     Stop with Ctrl+C.
 
 MSG

@@ -3,13 +3,18 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
 
+# Every admin page needs a session verified by an OTP device (TOTP or a backup code), superusers included.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = _("Shop administration")
 admin.site.site_title = _("Shop administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("shop.accounts.urls")),
+    path("legal/", include("shop.accounts.urls_legal")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("shop.core.urls")),
     path("", include("payments.urls")),

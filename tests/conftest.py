@@ -277,3 +277,65 @@ def shipping_methods(db):
 
     defaults = importlib.import_module("shop.orders.migrations.0003_default_shipping_methods").DEFAULTS
     return [ShippingMethod.objects.get_or_create(code=row["code"], defaults=row)[0] for row in defaults]
+
+
+# --- Two-factor: the admin needs a session verified by an OTP device ----------------------------------------------
+
+
+def otp_device_for(user):
+    """A confirmed TOTP device for user (made once); compute its current code with `totp_code(device)`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+
+
+def totp_code(device, *, offset_steps: int = 0) -> str:
+    """The code an authenticator app would show now (or `offset_steps` periods later) for device."""
+    from django_otp.oath import totp
+
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset_steps)
+    return f"{code:0{device.digits}d}"
+
+
+@pytest.fixture
+def otp_login():
+    """`otp_login(client, user)`: signs user in on the test client with a session an OTP device has verified
+    (what the admin and the two-factor middleware require). Returns the device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    def login(client, user):
+        device = otp_device_for(user)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login
+
+
+@pytest.fixture
+def admin_client_verified(client, otp_login, db):
+    """The test client signed in as a superuser whose session is OTP-verified."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="admin-otp@example.jp", is_staff=True, is_superuser=True)
+    otp_login(client, user)
+    client.user = user
+    return client
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Transactional tests last, as pytest-django orders them: their flush at teardown also removes the rows data
+    migrations create (shipping methods, legal pages, staff roles) that ordinary tests rely on. pytest-playwright
+    regroups the tests by browser after pytest-django sorted them, so the order is restored here."""
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        marked = marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+        fixtures = getattr(item, "fixturenames", ())
+        return bool(marked) or "transactional_db" in fixtures or "live_server" in fixtures
+
+    items.sort(key=transactional)

@@ -185,7 +185,9 @@ def _card_step(order: Order, step) -> JsonResponse:
     except PaymentError as error:
         return JsonResponse({"status": "failed", "message": str(error)})
     except gateway.GatewayError:
-        return JsonResponse({"status": "failed", "message": _("We could not reach the card company. Please try again.")})
+        return JsonResponse(
+            {"status": "failed", "message": _("We could not reach the card company. Please try again.")}
+        )
     return _card_json(order, result)
 
 

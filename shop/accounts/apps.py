@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "shop.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from . import privacy_receivers  # noqa: F401

@@ -110,7 +110,7 @@ class LegalPage(models.Model):
         PRIVACY = "privacy", _("Privacy policy")
         TERMS = "terms", _("Terms of use")
         TOKUSHOHO = "tokushoho", _("Legal notice (特定商取引法に基づく表記)")
-        SHIPPING = "shipping", _("Shipping")
+        SHIPPING = "shipping", _("Shipping information")
         RETURNS = "returns", _("Returns and refunds")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, unique=True)
@@ -155,6 +155,9 @@ class PolicyAcceptance(models.Model):
         verbose_name_plural = _("policy acceptances")
         constraints = [models.UniqueConstraint(fields=["user", "version"], name="policy_accepted_once")]
 
+    def __str__(self):
+        return f"{self.user} – {self.version}"
+
 
 class Consent(models.Model):
     """Append-only record of consents given and withdrawn; the latest row per purpose is the user's choice."""
@@ -185,6 +188,9 @@ class Consent(models.Model):
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
 
+    def __str__(self):
+        return f"{self.get_purpose_display()}: {'✓' if self.granted else '✗'}"
+
 
 class PrivacyRequest(models.Model):
     """A customer's request under APPI: disclosure, correction or deletion of their personal data."""
@@ -214,6 +220,9 @@ class PrivacyRequest(models.Model):
         verbose_name = _("privacy request")
         verbose_name_plural = _("privacy requests")
 
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
 
 class PersonalDataAccess(models.Model):
     """Every time a staff member opens a customer's personal data in admin."""
@@ -230,3 +239,6 @@ class PersonalDataAccess(models.Model):
         ordering = ("-created_at",)
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data access log")
+
+    def __str__(self):
+        return f"{self.staff} → {self.what}"

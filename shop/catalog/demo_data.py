@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter
 
+from shop.accounts import otp
 from shop.accounts.models import User
 
 from .models import Category, Feature, Product, ProductImage, Variant
@@ -46,6 +47,10 @@ DEMO_LOGINS = (
     DemoLogin("shopper@example.jp", "demo-shopper-pass", "shopper", False),
     DemoLogin("staff@example.jp", "demo-staff-pass", "staff (superuser, /admin/)", True),
 )
+# The demo staff login's authenticator key, fixed so developers add it to their app once (base32, as apps show it).
+# The admin needs a code from it or one of the backup codes seed_demo prints. Never use it outside the demo.
+DEMO_STAFF_TOTP_SECRET = "TSUNAGUSHOPDEMOSTAFFTOTPKEY23456"  # noqa: S105 - public on purpose, demo only
+DEMO_BACKUP_CODES_MINIMUM = 5
 
 # Each top-level category: (slug, name, kind) and its children: (slug, name, picture, prices, nouns).
 # A noun is (Japanese, slug part); the picture names a drawing in SHAPES.
@@ -225,6 +230,8 @@ class SeedResult:
     images_created: int = 0
     products_total: int = 0
     logins: tuple[DemoLogin, ...] = field(default=DEMO_LOGINS)
+    staff_otp_url: str = ""
+    staff_backup_codes: tuple[str, ...] = ()
 
 
 def _leaves() -> list[tuple[str, str, tuple]]:
@@ -623,6 +630,14 @@ def demo_users_ensure() -> list[User]:
     return users
 
 
+def demo_staff_two_factor_ensure(*, user: User) -> tuple[str, list[str]]:
+    """The staff login's authenticator (the fixed demo key) and backup codes, new ones only when fewer than
+    DEMO_BACKUP_CODES_MINIMUM are left; returns the otpauth:// URL and the unused codes."""
+    device = otp.totp_device_ensure(user=user, key_hex=otp.key_hex_from_base32(DEMO_STAFF_TOTP_SECRET))
+    codes = otp.backup_codes_ensure(user=user, minimum=DEMO_BACKUP_CODES_MINIMUM)
+    return device.config_url, codes
+
+
 def demo_products_delete() -> int:
     """Remove every demo product ("demo-0001-…") with its pictures and rendition files; categories stay."""
     products = Product.objects.filter(slug__regex=DEMO_SLUG_REGEX)
@@ -660,6 +675,9 @@ def demo_data_seed(
         if progress:
             progress(index, products)
     demo_features_ensure(seed=seed)
-    demo_users_ensure()
+    for user in demo_users_ensure():
+        if user.is_staff:
+            result.staff_otp_url, codes = demo_staff_two_factor_ensure(user=user)
+            result.staff_backup_codes = tuple(codes)
     result.products_total = Product.objects.filter(slug__regex=DEMO_SLUG_REGEX).count()
     return result

@@ -8,4 +8,6 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import personal_data, receivers  # noqa: F401
+
+        personal_data.register()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.line",
+    "allauth.usersessions",
     "django_htmx",
     "django_celery_beat",
     "import_export",
@@ -55,16 +57,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shop.core.csp.ShopCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shop.core.middleware.ShopLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shop.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "shop.accounts.middleware_privacy.PolicyAcceptanceMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -85,6 +92,7 @@ TEMPLATES = [
                 "shop.core.context_processors.site",
                 "shop.catalog.context_processors.navigation",
                 "shop.orders.context_processors.cart_summary",
+                "shop.accounts.context_processors.privacy",
             ],
         },
     },
@@ -153,6 +161,36 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "shop.accounts.adapter.AccountAdapter"
+# Password reset and sign-up answer the same whether or not an account exists; no mail goes to unknown addresses.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Counted in the cache (Redis). Generous per IP: Japanese mobile carriers put many phones behind one address.
+# login_failed: the 6th failed sign-in for one e-mail address within 5 minutes is refused, even with the right password.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip,60/h/ip",
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+}
+# Each signed-in session is listed in the account area (security page) and can be ended from there.
+# Off: tracking "last seen" writes to the database on every request; the session list shows sign-in time instead.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# LINE Login (allauth's LINE provider). The button is shown only when both values are set.
+LINE_LOGIN_CHANNEL_ID = env("LINE_LOGIN_CHANNEL_ID", default="")
+LINE_LOGIN_CHANNEL_SECRET = env("LINE_LOGIN_CHANNEL_SECRET", default="")
+SOCIALACCOUNT_PROVIDERS = {
+    "line": {
+        "SCOPE": ["profile", "openid", "email"],
+        "APPS": (
+            [{"client_id": LINE_LOGIN_CHANNEL_ID, "secret": LINE_LOGIN_CHANNEL_SECRET}]
+            if LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET
+            else []
+        ),
+    }
+}
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -184,8 +222,36 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 
+# Content-Security-Policy (django-csp), in every environment so tests see what production sends. No inline scripts
+# and no inline event handlers anywhere: all JavaScript is in static files. shop.core.csp.ShopCSPMiddleware adds the
+# origins of STRIPE_JS_URL (script-src, frame-src) and STRIPE_API_BASE or api.stripe.com (connect-src) per response.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # 'unsafe-inline' for styles only: templates set colour swatches and feature accent colours in style
+        # attributes, and htmx adds its indicator <style>. Scripts never get 'unsafe-inline'.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        # Real Stripe shows 3-D Secure in a frame from hooks.stripe.com.
+        "frame-src": [SELF, "https://hooks.stripe.com"],
+        "object-src": [NONE],
+        # Chromium also checks the redirect after a form post: "Sign in with LINE" posts here, then goes to LINE.
+        "form-action": [SELF, "https://access.line.me"],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+    }
+}
+
 # Shop rules staff and operators tune.
 SHOP_NAME = env("SHOP_NAME", default="Tsunagu Shop")
+
+# Two-factor (django-otp). Each wrong code doubles the wait before the next try (factor x 1, 2, 4, 8… seconds);
+# 0 would turn throttling off, so it must stay above 0.
+OTP_TOTP_ISSUER = SHOP_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 SHOP_CURRENCY = "JPY"
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 SHOP_PAGE_SIZE = env.int("SHOP_PAGE_SIZE", default=24)

@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from payments.models import Payment, WebhookEvent
+from shop.accounts.privacy_services import legal_accept_current
 from shop.orders.models import Order
+from tests.conftest import otp_device_for, totp_code
 from tests.factories import UserFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -84,11 +86,18 @@ def test_guest_pays_by_card_and_staff_refunds_it(page: Page, shop):
     assert order.events.filter(status=Order.Status.PAID).count() == 1
 
     staff = UserFactory(email="staff@example.jp", is_staff=True, is_superuser=True)
+    legal_accept_current(user=staff)  # a new account has accepted the current privacy policy and terms
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=login]", staff.email)
     page.fill("input[name=password]", "correct-horse-battery")
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    # The admin needs two-step verification: the first page after signing in asks for the authenticator's code.
+    device = otp_device_for(staff)
     page.goto(f"{base}/admin/orders/order/{order.pk}/change/")
+    expect(page).to_have_url(re.compile(r"/account/security/verify/\?next="))
+    page.fill("input[name=token]", totp_code(device))
+    page.locator("form.verify-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/admin/orders/order/{order.pk}/change/$"))
     page.locator(f"a[href$='/admin/orders/order/{order.pk}/refund/']").click()
     expect(page.locator("input[name=amount]")).to_have_value("5580")  # the rest, by default
     page.locator("[name=reason]").fill("お客様都合")

@@ -20,9 +20,9 @@ MAX_CHANGELIST_QUERIES = 10
 
 
 @pytest.fixture
-def staff(client):
+def staff(client, otp_login):
     user = UserFactory(email="staff@example.jp", is_staff=True, is_superuser=True)
-    client.force_login(user)
+    otp_login(client, user)  # the admin requires a session verified by an OTP device
     return user
 
 

@@ -5,6 +5,7 @@ import pytest
 from payments import services
 from payments.models import Payment, StripeCustomer
 from shop.accounts.models import Address
+from shop.accounts.privacy_services import legal_accept_current
 from shop.orders import services as order_services
 from shop.orders.models import Cart, Order
 from tests.factories import UserFactory, VariantFactory
@@ -60,6 +61,7 @@ def test_a_card_of_another_customer_is_refused(stripe_settings, shipping_methods
 
 def test_signed_in_checkout_remembers_and_prefills_the_address(client, shipping_methods):
     user = UserFactory(email="addr@example.jp")
+    legal_accept_current(user=user)  # otherwise the privacy middleware asks to accept the current policy first
     client.force_login(user)
     variant = VariantFactory(price=2000, stock=5)
     client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})

@@ -37,6 +37,13 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins:")
         for login in result.logins:
             self.stdout.write(f"  {login.email} / {login.password}  ({login.role})")
+        if result.staff_otp_url:
+            self.stdout.write(
+                "The staff login needs two-step verification: add this key to an authenticator app "
+                f"(key {demo_data.DEMO_STAFF_TOTP_SECRET}):"
+            )
+            self.stdout.write(f"  {result.staff_otp_url}")
+            self.stdout.write(f"  or use a backup code (each works once): {' '.join(result.staff_backup_codes)}")
 
     def _progress(self, done: int, total: int) -> None:
         interactive = self.stdout.isatty()
