@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "loyalty",
     "payments",
     "social",
+    "social.shares",
 ]
 
 MIDDLEWARE = [
