@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from shop.accounts import otp
 from shop.accounts.models import User
+from shop.accounts.privacy_services import legal_accept_current
 
 from .models import Category, Feature, Product, ProductImage, Variant
 from .services import product_sync_from_variants
@@ -626,6 +627,8 @@ def demo_users_ensure() -> list[User]:
             )
             if not (address.verified and address.primary):
                 EmailAddress.objects.filter(pk=address.pk).update(verified=True, primary=True)
+            # As a new sign-up would: the demo logins have accepted the current privacy policy and terms.
+            legal_accept_current(user=user)
             users.append(user)
     return users
 
