@@ -16,10 +16,13 @@ urlpatterns = [
     path("account/", include("shop.accounts.urls")),
     path("legal/", include("shop.accounts.urls_legal")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("social.shares.urls")),
+    path("", include("shop.reviews.urls")),
     path("", include("shop.core.urls")),
     path("", include("payments.urls")),
     path("", include("shop.orders.urls")),
     path("", include("shop.catalog.urls")),
+    path("", include("social.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -8,4 +8,22 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import privacy_receivers  # noqa: F401
+
+        post_migrate.connect(_sync_staff_roles, dispatch_uid="accounts_sync_staff_roles")
+
+
+def _sync_staff_roles(sender, using="default", **kwargs):
+    """After every migrate, the staff roles also cover models that apps added since the roles migration ran.
+
+    post_migrate is sent once per app, in INSTALLED_APPS order, and each app's permissions are created on its own
+    signal: so the roles are synced on the last app's, when every permission exists."""
+    from django.apps import apps as installed
+    from django.contrib.auth.models import Group, Permission
+
+    from .roles import sync_roles
+
+    if sender.label == list(installed.get_app_configs())[-1].label:
+        sync_roles(group_model=Group, permission_model=Permission)

@@ -6,3 +6,6 @@ class ReviewsConfig(AppConfig):
     name = "shop.reviews"
     label = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "shop.accounts.middleware_privacy.PolicyAcceptanceMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "social.shares.middleware.ShareAttributionMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -140,6 +141,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile_payments",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 10 * 60},
+    },
+    "publish-scheduled-posts": {
+        "task": "social.tasks.publish_scheduled_posts",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
+    },
+    "tally-share-attribution": {
+        "task": "social.shares.tasks.tally_attribution",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 60 * 60},
     },
 }
 

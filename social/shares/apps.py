@@ -8,3 +8,6 @@ class SharesConfig(AppConfig):
     name = "social.shares"
     label = "shares"
     verbose_name = _("Shares")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

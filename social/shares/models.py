@@ -1,0 +1,108 @@
+"""Share links (who shared what, where), the clicks they bring, and the orders attributed to them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shop.catalog.models import Product
+from shop.orders.models import Order
+
+
+class ShareLink(models.Model):
+    class Channel(models.TextChoices):
+        LINE = "line", "LINE"
+        X = "x", "X"
+        FACEBOOK = "facebook", "Facebook"
+        COPY = "copy", _("Copied link")
+        NATIVE = "native", _("Share sheet")
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    sharer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sharer"), related_name="share_links", on_delete=models.CASCADE
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    # A plain id, not a foreign key: the feed's Post table belongs to another app with its own migration timing.
+    post_id = models.PositiveBigIntegerField(_("post id"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False, post_id__isnull=True)
+                | Q(product__isnull=True, post_id__isnull=False),
+                name="shares_link_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["sharer", "product", "channel"],
+                condition=Q(product__isnull=False),
+                name="shares_link_unique_product",
+            ),
+            models.UniqueConstraint(
+                fields=["sharer", "post_id", "channel"],
+                condition=Q(post_id__isnull=False),
+                name="shares_link_unique_post",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class ShareClick(models.Model):
+    """One counted click: a visitor (first-party cookie id) opening a link, at most once a day."""
+
+    link = models.ForeignKey(ShareLink, verbose_name=_("share link"), related_name="clicks", on_delete=models.CASCADE)
+    visitor_key = models.CharField(_("visitor"), max_length=32)
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share click")
+        verbose_name_plural = _("share clicks")
+        constraints = [
+            models.UniqueConstraint(fields=["link", "visitor_key", "day"], name="shares_click_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.link_id} {self.day}"
+
+
+class Attribution(models.Model):
+    """The share an order came through: pending when placed, confirmed once paid in the window, reversed on refund."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Not counted")
+        REVERSED = "reversed", _("Reversed")
+
+    class Reason(models.TextChoices):
+        NONE = "", "-"
+        SELF_PURCHASE = "self_purchase", _("Bought by the sharer")
+        EXPIRED = "expired", _("Paid after the 7-day window")
+        REFUNDED = "refunded", _("Refunded")
+
+    order = models.OneToOneField(
+        Order, verbose_name=_("order"), related_name="share_attribution", on_delete=models.CASCADE
+    )
+    link = models.ForeignKey(
+        ShareLink, verbose_name=_("share link"), related_name="attributions", on_delete=models.CASCADE
+    )
+    clicked_at = models.DateTimeField(_("clicked at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+
+    def __str__(self):
+        return f"{self.order_id} ← {self.link_id}"

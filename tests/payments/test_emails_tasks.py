@@ -220,9 +220,9 @@ def test_beat_schedule_names_registered_tasks(settings):
 
     app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert {entry["task"] for entry in schedule.values()} == {
+    assert {
         "payments.tasks.reconcile_payments",
         "shop.orders.tasks.release_expired_reservations",
-    }
+    } <= {entry["task"] for entry in schedule.values()}
     for entry in schedule.values():
         assert entry["task"] in app.tasks

@@ -1,0 +1,183 @@
+"""Reads for reviews. Every function runs a fixed number of queries whatever the number of reviews or products."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from shop.accounts.selectors import user_email_verified
+from shop.orders.models import Order, OrderLine
+
+from .models import MAX_PHOTOS, Review, ReviewPhoto, ReviewRequestItem, ReviewVote
+
+# Orders that count as "bought it": money received and not refunded.
+PURCHASED_STATUSES = (
+    Order.Status.PAID,
+    Order.Status.PROCESSING,
+    Order.Status.SHIPPED,
+    Order.Status.DELIVERED,
+)
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "highest": ("-rating", "-created_at", "-id"),
+    "lowest": ("rating", "-created_at", "-id"),
+    "helpful": ("-helpful_count", "-created_at", "-id"),
+}
+SORT_LABELS = {
+    "newest": _("Newest"),
+    "highest": _("Highest rating"),
+    "lowest": _("Lowest rating"),
+    "helpful": _("Most helpful"),
+}
+PAGE_SIZE = 10
+
+
+@dataclass
+class ReviewSummary:
+    count: int = 0
+    average: float | None = None
+    distribution: dict[int, int] = field(default_factory=lambda: {star: 0 for star in range(5, 0, -1)})
+
+    @property
+    def rows(self) -> list[dict]:
+        """5 to 1 stars with their count and share in percent, for the distribution bars."""
+        return [
+            {"stars": star, "count": n, "percent": round(100 * n / self.count) if self.count else 0}
+            for star, n in self.distribution.items()
+        ]
+
+
+@dataclass
+class ReviewPage:
+    reviews: list[Review]
+    number: int
+    has_next: bool
+    has_previous: bool
+
+
+def review_summaries(*, product_ids) -> dict[int, ReviewSummary]:
+    """Average and 1-to-5 distribution of published reviews for many products in ONE query."""
+    ids = {pk for pk in product_ids if pk is not None}
+    summaries = {pk: ReviewSummary() for pk in ids}
+    if not ids:
+        return summaries
+    rows = (
+        Review.objects.filter(product_id__in=ids, status=Review.Status.PUBLISHED)
+        .order_by()
+        .values("product_id")
+        .annotate(
+            total=Count("id"),
+            average=Avg("rating"),
+            **{f"r{star}": Count("id", filter=Q(rating=star)) for star in range(1, 6)},
+        )
+    )
+    for row in rows:
+        summaries[row["product_id"]] = ReviewSummary(
+            count=row["total"],
+            average=round(float(row["average"]), 1),
+            distribution={star: row[f"r{star}"] for star in range(5, 0, -1)},
+        )
+    return summaries
+
+
+def _with_photos(queryset):
+    """The first MAX_PHOTOS photo paths as columns of the same query (no query per review, no prefetch)."""
+    photos = ReviewPhoto.objects.filter(review=OuterRef("pk")).order_by("position", "id").values("image")
+    return queryset.annotate(
+        **{f"photo_{i}": Subquery(photos[i : i + 1]) for i in range(MAX_PHOTOS)},
+    )
+
+
+def review_photo_names(review: Review) -> list[str]:
+    return [name for i in range(MAX_PHOTOS) if (name := getattr(review, f"photo_{i}", None))]
+
+
+def review_list_published(
+    *,
+    product_id: int,
+    sort: str = "newest",
+    stars: int | None = None,
+    with_photos: bool = False,
+    page: int = 1,
+    user=None,
+) -> ReviewPage:
+    """One page of a product's published reviews, featured first, in one query (photos and the viewer's votes
+    included). Pages are found by fetching one row more than shown, so no COUNT query is needed."""
+    queryset = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED).select_related("user")
+    if stars in range(1, 6):
+        queryset = queryset.filter(rating=stars)
+    if with_photos:
+        queryset = queryset.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
+    if user is not None and user.is_authenticated:
+        queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user=user)))
+    queryset = _with_photos(queryset).order_by("-is_featured", *SORTS.get(sort, SORTS["newest"]))
+    page = max(1, page)
+    start = (page - 1) * PAGE_SIZE
+    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    return ReviewPage(reviews=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)
+
+
+def review_list_featured(*, limit: int = 6) -> list[Review]:
+    """Featured published reviews of products on sale, for the home page (one query)."""
+    queryset = (
+        Review.objects.filter(status=Review.Status.PUBLISHED, is_featured=True, product__is_active=True)
+        .select_related("user", "product")
+        .order_by("-created_at", "-id")
+    )
+    return list(_with_photos(queryset)[:limit])
+
+
+def review_get_own(*, user, product_id: int) -> Review | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Review.objects.filter(user=user, product_id=product_id).first()
+
+
+def review_get_published(*, review_id: int) -> Review | None:
+    return Review.objects.filter(pk=review_id, status=Review.Status.PUBLISHED).select_related("product").first()
+
+
+def user_bought_product(*, user, product_id: int) -> bool:
+    """Whether the user paid for the product: their own orders, and guest orders under their verified address."""
+    if user is None or not user.is_authenticated:
+        return False
+    orders = Q(order__user=user)
+    if user_email_verified(user=user):
+        orders |= Q(order__user__isnull=True, order__email__iexact=user.email)
+    return OrderLine.objects.filter(
+        orders, variant__product_id=product_id, order__status__in=PURCHASED_STATUSES
+    ).exists()
+
+
+def review_write_refusal(*, user) -> str:
+    """Why the user cannot write a review now, or "" when they can."""
+    if user is None or not user.is_authenticated:
+        return str(_("Please sign in to write a review."))
+    if not user_email_verified(user=user):
+        return str(
+            _(
+                "Please confirm your e-mail address before writing a review. We sent you a link when you signed up; you can send it again from your account page."
+            )
+        )
+    return ""
+
+
+def reviewer_name(review: Review) -> str:
+    """The public name of a reviewer: their display name, never their e-mail address."""
+    name = (review.user.display_name or "").strip()
+    if name and "@" not in name:
+        return name
+    return str(_("A customer"))
+
+
+def request_item_for_token(*, item_id: int) -> ReviewRequestItem | None:
+    return ReviewRequestItem.objects.select_related("request__order", "product").filter(pk=item_id).first()
+
+
+def request_item_belongs_to(*, item: ReviewRequestItem, user) -> bool:
+    """The link's order must be the user's own, or a guest order placed with their verified address."""
+    order = item.request.order
+    if order.user_id is not None:
+        return order.user_id == user.pk
+    return order.email.lower() == user.email.lower() and user_email_verified(user=user)

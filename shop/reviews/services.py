@@ -1,0 +1,149 @@
+"""Writes for reviews: saving a review (with photos), helpful votes, moderation and the review-request e-mail."""
+
+import re
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from shop.orders.emails import order_context, order_language, site_url
+from shop.orders.models import Order
+
+from . import selectors
+from .exceptions import ReviewError
+from .links import review_request_path
+from .models import MAX_PHOTOS, Review, ReviewPhoto, ReviewRequest, ReviewRequestItem, ReviewVote
+
+
+def review_save(
+    *,
+    user,
+    product,
+    rating: int,
+    title: str,
+    body: str,
+    new_photos: list[ContentFile] = (),
+    remove_photo_ids: list[int] = (),
+    request_item: ReviewRequestItem | None = None,
+) -> Review:
+    """Create the user's review of the product, or update it (one per user and product).
+
+    Moderation: a verified buyer's review is published at once, anyone else's waits for staff (pending). An edit
+    goes through the same rule again, except that a review staff hid stays hidden.
+    """
+    refusal = selectors.review_write_refusal(user=user)
+    if refusal:
+        raise ReviewError(refusal)
+    if rating not in range(1, 6):
+        raise ReviewError(_("Please choose a rating from 1 to 5 stars."))
+    verified = selectors.user_bought_product(user=user, product_id=product.pk)
+    with transaction.atomic():
+        review = Review.objects.select_for_update().filter(user=user, product=product).first()
+        if review is None:
+            try:
+                with transaction.atomic():
+                    review = Review.objects.create(user=user, product=product, rating=rating, title=title, body=body)
+            except IntegrityError:
+                # A double submit created it a moment ago: edit that one instead.
+                review = Review.objects.select_for_update().get(user=user, product=product)
+        review.rating, review.title, review.body = rating, title, body
+        review.verified_purchase = verified
+        if review.status != Review.Status.HIDDEN:
+            review.status = Review.Status.PUBLISHED if verified else Review.Status.PENDING
+        review.save()
+        if remove_photo_ids:
+            for photo in review.photos.filter(pk__in=list(remove_photo_ids)):
+                photo.image.delete(save=False)
+                photo.delete()
+        kept = review.photos.count()
+        if kept + len(new_photos) > MAX_PHOTOS:
+            raise ReviewError(_("You can add up to %(max)d photos.") % {"max": MAX_PHOTOS})
+        for position, content in enumerate(new_photos, start=kept):
+            ReviewPhoto.objects.create(review=review, image=content, position=position)
+        if request_item is not None:
+            ReviewRequestItem.objects.filter(pk=request_item.pk, used_at__isnull=True).update(used_at=timezone.now())
+    return review
+
+
+def review_vote_helpful(*, user, review_id: int) -> tuple[Review, bool]:
+    """Count the user's "helpful" vote once. Returns the review (fresh count) and whether this call counted."""
+    if user is None or not user.is_authenticated:
+        raise ReviewError(_("Please sign in to vote."))
+    review = selectors.review_get_published(review_id=review_id)
+    if review is None:
+        raise ReviewError(_("This review is not available."))
+    if review.user_id == user.pk:
+        raise ReviewError(_("You cannot vote for your own review."))
+    created = False
+    try:
+        with transaction.atomic():
+            _vote, created = ReviewVote.objects.get_or_create(review=review, user=user)
+            if created:
+                Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    except IntegrityError:
+        # Another request inserted the same vote between our read and our insert: it already counted.
+        created = False
+    review.refresh_from_db(fields=["helpful_count"])
+    return review, created
+
+
+def review_moderate(*, review_ids, action: str) -> int:
+    """Staff actions from admin: publish, hide, feature, unfeature. Returns how many reviews changed."""
+    changes = {
+        "publish": {"status": Review.Status.PUBLISHED},
+        "hide": {"status": Review.Status.HIDDEN, "is_featured": False},
+        "feature": {"is_featured": True, "status": Review.Status.PUBLISHED},
+        "unfeature": {"is_featured": False},
+    }[action]
+    with transaction.atomic():
+        return Review.objects.filter(pk__in=list(review_ids)).update(**changes, updated_at=timezone.now())
+
+
+def review_request_send(*, order_id: int) -> bool:
+    """E-mail the buyer of a delivered order one link per product to review it. Once per order; True if sent now.
+
+    The ReviewRequest row is created in the same transaction as the send: a second delivery of the task finds it
+    (the order row is locked, so two at once cannot both miss it), and a failed send rolls it back for a retry.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id, delivered_at__isnull=False).first()
+        if order is None or ReviewRequest.objects.filter(order=order).exists():
+            return False
+        product_ids = list(
+            dict.fromkeys(
+                order.lines.filter(variant__isnull=False).order_by("id").values_list("variant__product_id", flat=True)
+            )
+        )
+        if not product_ids:
+            return False
+        request = ReviewRequest.objects.create(order=order)
+        items = [ReviewRequestItem.objects.create(request=request, product_id=pk) for pk in product_ids]
+        _review_request_message(order=order, items=items).send()
+    return True
+
+
+def _review_request_message(*, order: Order, items: list[ReviewRequestItem]) -> EmailMultiAlternatives:
+    with translation.override(order_language(order)):
+        context = {
+            **order_context(order),
+            "items": [
+                {"name": item.product.name, "url": site_url(review_request_path(item_id=item.pk))} for item in items
+            ],
+        }
+        subject = _("[%(shop)s] How was your purchase? Please write a review (order %(number)s)") % {
+            "shop": settings.SHOP_NAME,
+            "number": order.number,
+        }
+        text = render_to_string("reviews/email/review_request.txt", context)
+        text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip() + "\n"
+        html = render_to_string("reviews/email/review_request.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[order.email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message

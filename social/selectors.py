@@ -1,0 +1,163 @@
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from shop.catalog.models import Product, Variant
+from shop.catalog.selectors import product_base_queryset, search_terms
+
+from .models import Comment, Follow, Like, Post, PostProduct, Report
+
+PAGE_SIZE = 10
+POPULAR_WINDOW = timedelta(days=7)
+TABS = ("new", "popular", "following")
+
+
+@dataclass
+class FeedPage:
+    posts: list[Post]
+    has_more: bool
+    next_page: int
+
+
+def _signed_in(viewer) -> bool:
+    return viewer is not None and viewer.is_authenticated
+
+
+def _for_cards(qs: QuerySet[Post], *, viewer) -> QuerySet[Post]:
+    """Everything a post card shows in a fixed number of queries, whatever the number of posts."""
+    variants = Variant.objects.filter(is_active=True, stock__gt=0).order_by("position", "id")
+    tags = PostProduct.objects.select_related("product").prefetch_related(Prefetch("product__variants", variants))
+    qs = qs.select_related("author").prefetch_related("photos", Prefetch("tags", tags))
+    if _signed_in(viewer):
+        qs = qs.annotate(liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)))
+    return qs
+
+
+def feed_page(*, tab: str, viewer, page: int = 1) -> FeedPage:
+    qs = Post.objects.filter(status=Post.Status.PUBLISHED)
+    if tab == "following":
+        if not _signed_in(viewer):
+            return FeedPage(posts=[], has_more=False, next_page=0)
+        follows = Follow.objects.filter(follower=viewer)
+        qs = qs.filter(
+            Q(author__in=follows.filter(followee__isnull=False).values("followee"))
+            | Q(is_staff_post=True) & Q(Exists(follows.filter(followee__isnull=True)))
+            | Q(author=viewer)
+        )
+        qs = qs.order_by("-created_at", "-id")
+    elif tab == "popular":
+        qs = qs.filter(created_at__gte=timezone.now() - POPULAR_WINDOW).order_by("-like_count", "-created_at", "-id")
+    else:
+        qs = qs.order_by("-created_at", "-id")
+    page = max(1, page)
+    start = (page - 1) * PAGE_SIZE
+    posts = list(_for_cards(qs, viewer=viewer)[start : start + PAGE_SIZE + 1])
+    return FeedPage(posts=posts[:PAGE_SIZE], has_more=len(posts) > PAGE_SIZE, next_page=page + 1)
+
+
+def post_get_for_page(*, post_id: int, viewer) -> Post | None:
+    """Published posts for everyone; the author (and staff) also see their held, hidden or scheduled posts."""
+    visible = Q(status=Post.Status.PUBLISHED)
+    if _signed_in(viewer):
+        visible |= Q(author=viewer)
+        if viewer.is_staff:
+            visible = Q()
+    return _for_cards(Post.objects.filter(visible, pk=post_id), viewer=viewer).first()
+
+
+def post_comments(*, post: Post, viewer) -> list[Comment]:
+    """Top-level comments with their replies (two queries); held comments are shown to their writer only."""
+    visible = Q(status=Comment.Status.PUBLISHED)
+    if _signed_in(viewer):
+        visible |= Q(user=viewer) & ~Q(status=Comment.Status.HIDDEN)
+    replies = Comment.objects.filter(visible).select_related("user").order_by("created_at", "id")
+    return list(
+        Comment.objects.filter(visible, post=post, parent__isnull=True)
+        .select_related("user")
+        .prefetch_related(Prefetch("replies", replies))
+        .order_by("created_at", "id")
+    )
+
+
+def user_get_public(*, user_id: int):
+    return get_user_model().objects.filter(pk=user_id, is_active=True, anonymised_at__isnull=True).first()
+
+
+def profile_posts(*, user, viewer, kind: str) -> list[Post]:
+    qs = Post.objects.filter(author=user, kind=kind, status=Post.Status.PUBLISHED).order_by("-created_at", "-id")
+    return list(_for_cards(qs, viewer=viewer)[:30])
+
+
+def follow_state(*, follower, followee_id: int | None) -> bool:
+    if not _signed_in(follower):
+        return False
+    return Follow.objects.filter(follower=follower, followee_id=followee_id).exists()
+
+
+def follow_counts(*, user) -> dict[str, int]:
+    return {
+        "followers": Follow.objects.filter(followee=user).count(),
+        "following": Follow.objects.filter(follower=user).count(),
+    }
+
+
+def product_marks_of(*, viewer, product_id: int) -> set[str]:
+    """Which of きになる / もってる the viewer has set on the product."""
+    if not _signed_in(viewer):
+        return set()
+    return set(
+        Post.objects.filter(author=viewer, product_id=product_id, kind__in=(Post.Kind.WANT, Post.Kind.OWN)).values_list(
+            "kind", flat=True
+        )
+    )
+
+
+def product_followed_activity(*, viewer, product_id: int, limit: int = 12) -> list[Post]:
+    """Wants, owns and posts tagging the product by people the viewer follows, newest first."""
+    if not _signed_in(viewer):
+        return []
+    followees = Follow.objects.filter(follower=viewer, followee__isnull=False).values("followee")
+    return list(
+        Post.objects.filter(status=Post.Status.PUBLISHED, author__in=followees)
+        .filter(Q(product_id=product_id) | Q(tags__product_id=product_id))
+        .select_related("author")
+        .distinct()
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def products_for_tagging(*, q: str, limit: int = 20) -> list[Product]:
+    terms = search_terms(q)
+    if not terms:
+        return []
+    qs = product_base_queryset()
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    return list(qs.only("id", "name", "brand", "price", "currency").order_by("name")[:limit])
+
+
+def staff_post_planned_today() -> bool:
+    """Whether a shop post is published or scheduled for today (Japan time): the shop posts at least once a day."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    end = start + timedelta(days=1)
+    return (
+        Post.objects.filter(is_staff_post=True)
+        .filter(
+            Q(status=Post.Status.PUBLISHED, created_at__gte=start, created_at__lt=end)
+            | Q(status=Post.Status.PUBLISHED, publish_at__gte=start, publish_at__lt=end)
+            | Q(status=Post.Status.SCHEDULED, publish_at__gte=start, publish_at__lt=end)
+        )
+        .exists()
+    )
+
+
+def moderation_open_reports() -> QuerySet[Report]:
+    return Report.objects.filter(resolved_at__isnull=True)
+
+
+def products_for_tagging_by_id(*, ids: list) -> list[Product]:
+    return list(product_base_queryset().filter(pk__in=ids[:20]).only("id", "name", "brand", "price", "currency"))

@@ -1,0 +1,25 @@
+"""Notes which share a browser came through when it places an order, without touching the checkout views."""
+
+from . import services
+from .cookies import shared_visit
+
+ORDERS_KEY = "orders"  # payments' session list of the order numbers this browser placed
+
+
+class ShareAttributionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Orders are placed by a POST; the session is only read when a share cookie is there, so other pages
+        # keep their caching headers.
+        visit = shared_visit(request) if request.method == "POST" else None
+        before = set(request.session.get(ORDERS_KEY, [])) if visit else set()
+        response = self.get_response(request)
+        if visit is not None:
+            placed = [number for number in request.session.get(ORDERS_KEY, []) if number not in before]
+            if placed:
+                services.attribution_record_pending(
+                    order_numbers=placed, link_id=visit.link_id, clicked_at=visit.clicked_at
+                )
+        return response

@@ -1,0 +1,132 @@
+"""Writes of the shares app: links made lazily, clicks counted once a day, attributions decided after payment."""
+
+import datetime
+import logging
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shop.orders.models import Order
+
+from .constants import ATTRIBUTION_WINDOW
+from .models import Attribution, ShareClick, ShareLink
+
+logger = logging.getLogger(__name__)
+
+_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (l/1, O/0)
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def share_links_ensure(*, sharer, product_id: int | None = None, post_id: int | None = None) -> dict[str, ShareLink]:
+    """The sharer's link for the product (or post) on every channel, made on first need: {channel: link}."""
+    if (product_id is None) == (post_id is None):
+        raise ValueError("Give exactly one of product_id or post_id.")
+    target = {"product_id": product_id} if product_id is not None else {"post_id": post_id}
+    links = {link.channel: link for link in ShareLink.objects.filter(sharer=sharer, **target)}
+    missing = [channel for channel in ShareLink.Channel.values if channel not in links]
+    if missing:
+        with transaction.atomic():
+            # Two tabs may make them at once: the loser's rows are ignored and the winner's read back.
+            ShareLink.objects.bulk_create(
+                [ShareLink(code=_new_code(), sharer=sharer, channel=channel, **target) for channel in missing],
+                ignore_conflicts=True,
+            )
+        links = {link.channel: link for link in ShareLink.objects.filter(sharer=sharer, **target)}
+    return links
+
+
+def share_click_record(*, link: ShareLink, visitor_key: str, day: datetime.date) -> bool:
+    """Counts a click unless this visitor already clicked this link today. True when counted."""
+    try:
+        with transaction.atomic():
+            _, created = ShareClick.objects.get_or_create(link=link, visitor_key=visitor_key, day=day)
+    except IntegrityError:  # the same visitor's double click raced itself
+        return False
+    return created
+
+
+def attribution_record_pending(*, order_numbers: list[str], link_id: int, clicked_at: datetime.datetime) -> int:
+    """Remembers which share the browser came through when it placed these orders. Decided once paid."""
+    if timezone.now() - clicked_at > ATTRIBUTION_WINDOW or not ShareLink.objects.filter(pk=link_id).exists():
+        return 0
+    made = 0
+    for order_id in Order.objects.filter(number__in=order_numbers).values_list("pk", flat=True):
+        with transaction.atomic():
+            _, created = Attribution.objects.get_or_create(
+                order_id=order_id, defaults={"link_id": link_id, "clicked_at": clicked_at}
+            )
+        made += created
+    return made
+
+
+def _is_self_purchase(order: Order, link: ShareLink) -> bool:
+    sharer = link.sharer
+    if order.user_id is not None and order.user_id == sharer.pk:
+        return True
+    return bool(order.email) and order.email.strip().lower() == (sharer.email or "").strip().lower()
+
+
+def attribution_confirm(*, order_id: int) -> str | None:
+    """Decides a pending attribution once its order is paid. Idempotent: a decided one is left as it is."""
+    with transaction.atomic():
+        attribution = (
+            Attribution.objects.select_for_update(of=("self",))
+            .select_related("order", "link__sharer")
+            .filter(order_id=order_id)
+            .first()
+        )
+        if attribution is None:
+            return None
+        if attribution.status != Attribution.Status.PENDING or attribution.order.paid_at is None:
+            return attribution.status
+        order = attribution.order
+        if _is_self_purchase(order, attribution.link):
+            status, reason = Attribution.Status.REJECTED, Attribution.Reason.SELF_PURCHASE
+        elif order.paid_at - attribution.clicked_at > ATTRIBUTION_WINDOW:
+            status, reason = Attribution.Status.REJECTED, Attribution.Reason.EXPIRED
+        elif order.status == Order.Status.REFUNDED:
+            status, reason = Attribution.Status.REVERSED, Attribution.Reason.REFUNDED
+        else:
+            status, reason = Attribution.Status.CONFIRMED, Attribution.Reason.NONE
+        attribution.status, attribution.reason, attribution.decided_at = status, reason, timezone.now()
+        attribution.save(update_fields=["status", "reason", "decided_at"])
+    logger.info("Attribution of order %s: %s %s", order_id, status, reason)
+    return status
+
+
+def attribution_reverse(*, order_id: int) -> str | None:
+    """Undoes a confirmed attribution once its order is fully refunded; a partial refund keeps it."""
+    with transaction.atomic():
+        attribution = (
+            Attribution.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .filter(order_id=order_id)
+            .first()
+        )
+        if attribution is None:
+            return None
+        if attribution.status != Attribution.Status.CONFIRMED or attribution.order.status != Order.Status.REFUNDED:
+            return attribution.status
+        attribution.status, attribution.reason = Attribution.Status.REVERSED, Attribution.Reason.REFUNDED
+        attribution.decided_at = timezone.now()
+        attribution.save(update_fields=["status", "reason", "decided_at"])
+    return attribution.status
+
+
+def attribution_tally() -> dict[str, int]:
+    """Re-runs every decision still open: pending ones whose order was paid, confirmed ones whose order was refunded."""
+    counts = {"confirmed": 0, "rejected": 0, "reversed": 0}
+    pending = Attribution.objects.filter(status=Attribution.Status.PENDING, order__paid_at__isnull=False)
+    for order_id in list(pending.values_list("order_id", flat=True)):
+        status = attribution_confirm(order_id=order_id)
+        if status in counts:
+            counts[status] += 1
+    refunded = Attribution.objects.filter(status=Attribution.Status.CONFIRMED, order__status=Order.Status.REFUNDED)
+    for order_id in list(refunded.values_list("order_id", flat=True)):
+        if attribution_reverse(order_id=order_id) == Attribution.Status.REVERSED:
+            counts["reversed"] += 1
+    return counts

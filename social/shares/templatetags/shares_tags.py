@@ -1,0 +1,37 @@
+"""{% share_buttons product %}: LINE, X, Facebook, copy link and the share sheet, with the sharer's codes."""
+
+from urllib.parse import quote
+
+from django import template
+from django.urls import reverse
+
+from shop.core.links import absolute_url
+
+from .. import services
+from ..models import ShareLink
+
+register = template.Library()
+
+
+@register.inclusion_tag("shares/_buttons.html", takes_context=True)
+def share_buttons(context, product=None, *, post_id=None, url="", title=""):
+    request = context["request"]
+    page_url = absolute_url(request, url or (product.get_absolute_url() if product is not None else ""))
+    title = title or (product.name if product is not None else "")
+    urls = dict.fromkeys(ShareLink.Channel.values, page_url)
+    if request.user.is_authenticated and (product is not None or post_id is not None):
+        links = services.share_links_ensure(
+            sharer=request.user, product_id=product.pk if product is not None else None, post_id=post_id
+        )
+        urls = {
+            channel: absolute_url(request, reverse("shares:open", kwargs={"code": link.code}))
+            for channel, link in links.items()
+        }
+    return {
+        "title": title,
+        "copy_url": urls["copy"],
+        "native_url": urls["native"],
+        "line_href": "https://social-plugins.line.me/lineit/share?url=" + quote(urls["line"], safe=""),
+        "x_href": f"https://twitter.com/intent/tweet?url={quote(urls['x'], safe='')}&text={quote(title, safe='')}",
+        "facebook_href": "https://www.facebook.com/sharer/sharer.php?u=" + quote(urls["facebook"], safe=""),
+    }

@@ -1,0 +1,35 @@
+from django import template
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from social import selectors
+
+register = template.Library()
+
+
+@register.filter
+def author_name(post) -> str:
+    """The name shown for a post's author: the shop for staff posts, else the display name; never the e-mail."""
+    if post.is_staff_post:
+        return settings.SHOP_NAME
+    return person_name(post.author)
+
+
+@register.filter
+def person_name(user) -> str:
+    return (user.display_name or "").strip() or _("Member %(id)s") % {"id": user.pk}
+
+
+@register.inclusion_tag("social/_product_social.html", takes_context=True)
+def product_social(context, product):
+    """On the product page: one-tap want/own buttons and what people the viewer follows said, in two queries."""
+    request = context["request"]
+    return {
+        "request": request,
+        "user": request.user,
+        "csrf_token": context.get("csrf_token"),
+        "product_id": product.pk,
+        "marks": selectors.product_marks_of(viewer=request.user, product_id=product.pk),
+        "activity": selectors.product_followed_activity(viewer=request.user, product_id=product.pk),
+        "next": request.get_full_path(),
+    }

@@ -1,0 +1,221 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from shop.reviews import selectors, services
+from shop.reviews.exceptions import ReviewError
+from shop.reviews.models import Review, ReviewVote
+from tests.catalog.test_views import make_products
+from tests.factories import ProductFactory
+
+from .conftest import buy, make_user
+
+XSS = "<script>alert(1)</script>"
+
+
+def write(user, product, *, rating=5, title="とても良い", body="肌ざわりが良いです。"):
+    return services.review_save(user=user, product=product, rating=rating, title=title, body=body)
+
+
+def publish(review):
+    services.review_moderate(review_ids=[review.pk], action="publish")
+    review.refresh_from_db()
+    return review
+
+
+def test_verified_badge_only_for_buyers(client, product, shipping_methods):
+    buyer = make_user(display_name="かいもの")
+    browser = make_user(display_name="みるだけ")
+    buy(buyer, product.variants.first())
+    bought = write(buyer, product, title="買いました")
+    looked = write(browser, product, title="見ただけ")
+    assert bought.verified_purchase and bought.status == Review.Status.PUBLISHED
+    assert not looked.verified_purchase and looked.status == Review.Status.PENDING
+    publish(looked)
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert html.count("購入確認済み") + html.count("Verified purchase") == 1
+
+
+def test_one_review_per_user_and_product_an_edit_updates_it(client, product, verified_user):
+    write(verified_user, product, rating=2, title="最初")
+    write(verified_user, product, rating=4, title="書き直し")
+    review = Review.objects.get()
+    assert (review.rating, review.title) == (4, "書き直し")
+    client.force_login(verified_user)
+    response = client.post(
+        f"/p/{product.slug}/reviews/write/", {"rating": "3", "title": "フォームから", "body": "本文"}
+    )
+    assert response.status_code == 302
+    assert Review.objects.count() == 1
+    assert Review.objects.get().title == "フォームから"
+
+
+def test_unverified_email_is_refused_with_a_message(client, product):
+    user = make_user(verified=False)
+    with pytest.raises(ReviewError):
+        write(user, product)
+    client.force_login(user)
+    page = client.get(f"/p/{product.slug}/reviews/write/")
+    assert page.status_code == 200
+    assert "confirm your e-mail" in page.content.decode() or "メール" in page.content.decode()
+    response = client.post(f"/p/{product.slug}/reviews/write/", {"rating": "5", "title": "t", "body": "b"})
+    assert response.status_code == 403
+    assert not Review.objects.exists()
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(client, product):
+    response = client.get(f"/p/{product.slug}/reviews/write/")
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_rating_outside_1_to_5_is_refused(product, verified_user):
+    with pytest.raises(ReviewError):
+        write(verified_user, product, rating=6)
+
+
+def test_votes_are_not_doubled_by_a_second_call(client, product, verified_user):
+    review = publish(write(make_user(), product))
+    _review, first = services.review_vote_helpful(user=verified_user, review_id=review.pk)
+    _review, second = services.review_vote_helpful(user=verified_user, review_id=review.pk)
+    assert (first, second) == (True, False)
+    client.force_login(verified_user)
+    client.post(f"/reviews/{review.pk}/helpful/", headers={"HX-Request": "true"})
+    client.post(f"/reviews/{review.pk}/helpful/")
+    review.refresh_from_db()
+    assert review.helpful_count == 1 and ReviewVote.objects.count() == 1
+
+
+def test_own_review_cannot_be_voted(product, verified_user):
+    review = publish(write(verified_user, product))
+    with pytest.raises(ReviewError):
+        services.review_vote_helpful(user=verified_user, review_id=review.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_votes_count_once(product):
+    review = publish(write(make_user(), product))
+    voter = make_user()
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def vote():
+        try:
+            barrier.wait()
+            services.review_vote_helpful(user=voter, review_id=review.pk)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    review.refresh_from_db()
+    assert errors == []
+    assert review.helpful_count == 1 and ReviewVote.objects.count() == 1
+
+
+def test_average_and_distribution(client, product):
+    for rating in (5, 5, 4, 2):
+        publish(write(make_user(), product, rating=rating))
+    write(make_user(), product, rating=1)  # pending: not counted
+    summary = selectors.review_summaries(product_ids=[product.pk])[product.pk]
+    assert summary.count == 4
+    assert summary.average == 4.0
+    assert summary.distribution == {5: 2, 4: 1, 3: 0, 2: 1, 1: 0}
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert 'data-stars="5">2<' in html and 'data-stars="1">0<' in html
+
+
+def test_hidden_and_pending_reviews_are_not_shown(client, product):
+    publish(write(make_user(), product, title="公開レビュー"))
+    write(make_user(), product, title="確認待ちレビュー")
+    hidden = publish(write(make_user(), product, title="非表示レビュー"))
+    services.review_moderate(review_ids=[hidden.pk], action="hide")
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert "公開レビュー" in html
+    assert "確認待ちレビュー" not in html and "非表示レビュー" not in html
+
+
+def test_reviewer_email_is_never_on_the_page(client, product):
+    named = make_user(email="secret-named@example.jp", display_name="ゆみ")
+    unnamed = make_user(email="secret-unnamed@example.jp", display_name="")
+    publish(write(named, product, title="A"))
+    publish(write(unnamed, product, title="B"))
+    Review.objects.update(is_featured=True)
+    for path in (product.get_absolute_url(), "/"):
+        html = client.get(path).content.decode()
+        assert "secret-named" not in html and "secret-unnamed" not in html
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert "ゆみ" in html
+
+
+def test_script_in_a_review_is_escaped(client, product):
+    author = make_user(display_name=XSS)
+    review = publish(write(author, product, title=XSS, body=XSS))
+    services.review_moderate(review_ids=[review.pk], action="feature")
+    for path in (product.get_absolute_url(), "/"):
+        html = client.get(path).content.decode()
+        assert XSS not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_sort_filter_and_htmx_list(client, product):
+    low = publish(write(make_user(), product, rating=1, title="ひくい"))
+    publish(write(make_user(), product, rating=5, title="たかい"))
+    html = client.get(f"/p/{product.slug}/reviews/?rsort=lowest", headers={"HX-Request": "true"}).content.decode()
+    assert html.index("ひくい") < html.index("たかい")
+    html = client.get(f"/p/{product.slug}/reviews/?rstars=5", headers={"HX-Request": "true"}).content.decode()
+    assert "たかい" in html and "ひくい" not in html
+    services.review_moderate(review_ids=[low.pk], action="feature")
+    html = client.get(f"{product.get_absolute_url()}?rsort=highest").content.decode()
+    assert html.index("ひくい") < html.index("たかい"), "featured reviews come first"
+    assert client.get(f"/p/{product.slug}/reviews/?rsort=lowest").status_code == 302
+
+
+def _many_reviews(product, count):
+    for i in range(count):
+        publish(write(make_user(), product, rating=1 + i % 5, title=f"レビュー{i}"))
+
+
+def test_product_page_query_count_is_constant(client, product, django_assert_max_num_queries):
+    make_products(5, product.category)
+    _many_reviews(product, 2)
+    client.get(product.get_absolute_url())
+    with django_assert_max_num_queries(8) as small:
+        client.get(product.get_absolute_url())
+    _many_reviews(product, 18)
+    for other in ProductFactory._meta.model.objects.exclude(pk=product.pk):
+        publish(write(make_user(), other, rating=3))
+    with django_assert_max_num_queries(8) as large:
+        client.get(product.get_absolute_url())
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/", "/products/", "/c/knit/"])
+def test_listing_query_count_is_constant(client, product, path, django_assert_max_num_queries):
+    make_products(5, product.category)
+    _many_reviews(product, 2)
+    client.get(path)
+    with django_assert_max_num_queries(7) as small:
+        client.get(path)
+    _many_reviews(product, 18)
+    for other in ProductFactory._meta.model.objects.exclude(pk=product.pk):
+        publish(write(make_user(), other, rating=4))
+    Review.objects.update(is_featured=True)
+    with django_assert_max_num_queries(7) as large:
+        html = client.get(path).content.decode()
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert "★" in html
+
+
+def test_admin_lists_and_moderates(admin_client_verified, product):
+    review = write(make_user(), product)
+    assert admin_client_verified.get("/admin/reviews/review/?status__exact=pending").status_code == 200
+    assert admin_client_verified.get(f"/admin/reviews/review/{review.pk}/change/").status_code == 200
+    admin_client_verified.post("/admin/reviews/review/", {"action": "feature", "_selected_action": [review.pk]})
+    review.refresh_from_db()
+    assert review.status == Review.Status.PUBLISHED and review.is_featured
