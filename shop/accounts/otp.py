@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import qrcode
 import qrcode.image.svg
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
@@ -57,11 +58,26 @@ def totp_device_get(*, user, confirmed: bool | None = True) -> TOTPDevice | None
     return devices.order_by("pk").first()
 
 
+def _enabled_cache_key(user_id: int) -> str:
+    return f"accounts:2fa-enabled:{user_id}"
+
+
 def two_factor_enabled(*, user) -> bool:
-    """True when signing in needs a code: the user owns a confirmed device of any kind."""
+    """True when signing in needs a code: the user owns a confirmed device of any kind.
+
+    Asked on every signed-in request, so cached; saving or deleting a device clears it (receivers below)."""
     if user is None or not user.is_authenticated:
         return False
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    key = _enabled_cache_key(user.pk)
+    enabled = cache.get(key)
+    if enabled is None:
+        enabled = any(True for _ in devices_for_user(user, confirmed=True))
+        cache.set(key, enabled, 300)
+    return enabled
+
+
+def two_factor_cache_clear(*, user_id: int) -> None:
+    cache.delete(_enabled_cache_key(user_id))
 
 
 def backup_codes_remaining(*, user) -> int:
