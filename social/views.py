@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .exceptions import SocialError
 from .forms import CommentForm, MarkForm, OnOffForm, PostForm, ReportForm
+from .shares.views import post_cards_prepare
 
 
 def _back(request, default: str):
@@ -32,7 +33,7 @@ def feed(request):
     if tab not in selectors.TABS:
         tab = "new"
     page = selectors.feed_page(tab=tab, viewer=request.user, page=_page_number(request))
-    context = {"tab": tab, "page": page, "posts": page.posts}
+    context = {"tab": tab, "page": page, "posts": page.posts, **post_cards_prepare(request, posts=page.posts)}
     if request.htmx and request.GET.get("page"):
         return render(request, "social/_feed_items.html", context)
     return render(request, "social/feed.html", context)
@@ -49,6 +50,7 @@ def post_detail(request, post_id: int):
             "post": post,
             "comments": selectors.post_comments(post=post, viewer=request.user),
             "comment_form": CommentForm(initial={"token": uuid.uuid4().hex}),
+            **post_cards_prepare(request, posts=[post]),
         },
     )
 

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attribution, ShareLink
-from .selectors import share_links_with_counts
+from .models import Attribution, PostDailyStat, ShareLink
+from .selectors import post_stats_annotate, share_links_with_counts
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
 
 
 @admin.register(ShareLink)
@@ -47,6 +51,43 @@ class AttributionAdmin(admin.ModelAdmin):
     @admin.display(description=_("channel"))
     def channel(self, obj):
         return obj.link.get_channel_display()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PostDailyStat)
+class PostDailyStatAdmin(admin.ModelAdmin):
+    """F64 per post and day; the post's all-time CTR and CVR (orders attributed to its shares) beside each row."""
+
+    list_display = ("post_id", "day", "impressions", "product_clicks", "ctr", "post_orders", "post_ctr", "post_cvr")
+    list_filter = ("day",)
+    search_fields = ("post_id",)
+    date_hierarchy = "day"
+    ordering = ("-day", "-impressions")
+    readonly_fields = ("post_id", "day", "impressions", "product_clicks")
+
+    def get_queryset(self, request):
+        return post_stats_annotate(super().get_queryset(request))
+
+    @admin.display(description=_("CTR"))
+    def ctr(self, obj):
+        return _percent(obj.ctr)
+
+    @admin.display(description=_("orders (post)"))
+    def post_orders(self, obj):
+        return obj.post_total.orders
+
+    @admin.display(description=_("CTR (post)"))
+    def post_ctr(self, obj):
+        return _percent(obj.post_total.ctr)
+
+    @admin.display(description=_("CVR (post)"))
+    def post_cvr(self, obj):
+        return _percent(obj.post_total.cvr)
 
     def has_add_permission(self, request):
         return False

@@ -27,6 +27,8 @@ class ShareLink(models.Model):
     # A plain id, not a foreign key: the feed's Post table belongs to another app with its own migration timing.
     post_id = models.PositiveBigIntegerField(_("post id"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # Taps on a tagged product by visitors who arrived through this link (a shared post's click-through).
+    product_clicks = models.PositiveIntegerField(_("product clicks"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -106,3 +108,38 @@ class Attribution(models.Model):
 
     def __str__(self):
         return f"{self.order_id} ← {self.link_id}"
+
+
+class PostDailyStat(models.Model):
+    """A post's impressions (shown in a feed page or on its own page) and taps on its products, per day (Japan time).
+
+    One row per post and day, bumped by a single upsert per page view, so counting never costs a query per post.
+    """
+
+    post_id = models.PositiveBigIntegerField(_("post id"))
+    day = models.DateField(_("day"))
+    impressions = models.PositiveIntegerField(_("impressions"), default=0)
+    product_clicks = models.PositiveIntegerField(_("product clicks"), default=0)
+
+    class Meta:
+        verbose_name = _("post statistics")
+        verbose_name_plural = _("post statistics")
+        constraints = [models.UniqueConstraint(fields=["post_id", "day"], name="shares_post_stat_once_a_day")]
+
+    def __str__(self):
+        return f"#{self.post_id} {self.day}"
+
+    @property
+    def ctr(self) -> float | None:
+        return self.product_clicks / self.impressions if self.impressions else None
+
+    @property
+    def post_total(self):
+        """The post's all-time totals, when the row came through `selectors.post_stats_annotate`."""
+        from .selectors import PostStats
+
+        return PostStats(
+            impressions=self.total_impressions or 0,
+            product_clicks=self.total_product_clicks or 0,
+            orders=self.total_orders or 0,
+        )

@@ -4,13 +4,14 @@ import datetime
 import logging
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shop.orders.models import Order
 
 from .constants import ATTRIBUTION_WINDOW
-from .models import Attribution, ShareClick, ShareLink
+from .models import Attribution, PostDailyStat, ShareClick, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,95 @@ def share_links_ensure(*, sharer, product_id: int | None = None, post_id: int | 
             )
         links = {link.channel: link for link in ShareLink.objects.filter(sharer=sharer, **target)}
     return links
+
+
+def post_share_codes_ensure(*, sharer, post_ids: list[int]) -> dict[int, dict[str, str]]:
+    """The sharer's codes for every post of a page on every channel, missing ones made: {post_id: {channel: code}}.
+
+    On PostgreSQL this is one statement whatever the number of posts (and whether links existed or not): the
+    insert of the missing links and the read of the existing ones share a snapshot, so the page's query count
+    stays fixed. Elsewhere (the SQLite demo) it is a read, and an insert plus a re-read only when some are missing.
+    """
+    post_ids = sorted({int(pk) for pk in post_ids})
+    if not post_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = _post_links_upsert_postgres(sharer_id=sharer.pk, post_ids=post_ids)
+    else:
+        existing = ShareLink.objects.filter(sharer=sharer, post_id__in=post_ids)
+        rows = list(existing.values_list("post_id", "channel", "code"))
+        have = {(post_id, channel) for post_id, channel, _ in rows}
+        missing = [
+            ShareLink(code=_new_code(), sharer=sharer, post_id=post_id, channel=channel)
+            for post_id in post_ids
+            for channel in ShareLink.Channel.values
+            if (post_id, channel) not in have
+        ]
+        if missing:
+            ShareLink.objects.bulk_create(missing, ignore_conflicts=True)
+            rows = list(existing.values_list("post_id", "channel", "code"))
+    codes: dict[int, dict[str, str]] = {}
+    for post_id, channel, code in rows:
+        codes.setdefault(post_id, {})[channel] = code
+    return codes
+
+
+def _post_links_upsert_postgres(*, sharer_id: int, post_ids: list[int]) -> list[tuple[int, str, str]]:
+    wanted = [(_new_code(), post_id, channel) for post_id in post_ids for channel in ShareLink.Channel.values]
+    values = ", ".join(["(%s, CAST(%s AS bigint), %s)"] * len(wanted))
+    table = ShareLink._meta.db_table
+    # NOT EXISTS keeps the sequence from being spent on rows that are there already; ON CONFLICT covers a race.
+    # Only the table name (from the model) and placeholders are formatted in; every value is a parameter.
+    sql = f"""
+        WITH wanted(code, post_id, channel) AS (VALUES {values}),
+        made AS (
+            INSERT INTO {table} (code, sharer_id, post_id, channel, product_clicks, created_at)
+            SELECT w.code, %s, w.post_id, w.channel, 0, NOW() FROM wanted w
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table} s WHERE s.sharer_id = %s AND s.post_id = w.post_id AND s.channel = w.channel
+            )
+            ON CONFLICT DO NOTHING
+            RETURNING post_id, channel, code
+        )
+        SELECT post_id, channel, code FROM made
+        UNION ALL
+        SELECT post_id, channel, code FROM {table} WHERE sharer_id = %s AND post_id = ANY(%s)
+    """  # noqa: S608
+    params = [value for row in wanted for value in row] + [sharer_id, sharer_id, sharer_id, post_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(post_id), channel, code) for post_id, channel, code in cursor.fetchall()]
+
+
+def _post_stats_bump(*, column: str, post_ids: list[int], day: datetime.date) -> None:
+    """Adds one to `column` for each post on `day`, in one INSERT ... ON CONFLICT DO UPDATE (PostgreSQL, SQLite)."""
+    if column not in ("impressions", "product_clicks"):
+        raise ValueError(column)
+    if not post_ids:
+        return
+    table = PostDailyStat._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(post_ids))
+    impressions, clicks = (1, 0) if column == "impressions" else (0, 1)
+    params = [value for post_id in post_ids for value in (post_id, day, impressions, clicks)]
+    sql = (  # only the model's table, a checked column name and placeholders are formatted in
+        f"INSERT INTO {table} (post_id, day, impressions, product_clicks) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT (post_id, day) DO UPDATE SET {column} = {table}.{column} + EXCLUDED.{column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def post_impressions_record(*, post_ids: list[int], day: datetime.date | None = None) -> None:
+    """Counts one impression for each post shown on a page (a post twice on one page counts once)."""
+    _post_stats_bump(column="impressions", post_ids=sorted(set(post_ids)), day=day or timezone.localdate())
+
+
+def post_product_click_record(*, post_id: int, link_id: int | None = None, day: datetime.date | None = None) -> None:
+    """Counts a tap on a product tagged in a post; also on the share link the visitor came through, if any."""
+    with transaction.atomic():
+        _post_stats_bump(column="product_clicks", post_ids=[post_id], day=day or timezone.localdate())
+        if link_id is not None:
+            ShareLink.objects.filter(pk=link_id, post_id=post_id).update(product_clicks=F("product_clicks") + 1)
 
 
 def share_click_record(*, link: ShareLink, visitor_key: str, day: datetime.date) -> bool:

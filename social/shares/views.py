@@ -7,7 +7,38 @@ from django.views.decorators.cache import never_cache
 
 from . import selectors, services
 from .constants import BOT_UA_RE
-from .cookies import set_shared_visit, set_visitor_key, visitor_key
+from .cookies import set_shared_visit, set_visitor_key, shared_visit, visitor_key
+
+
+def _is_bot(request) -> bool:
+    return BOT_UA_RE.search(request.headers.get("User-Agent", "")) is not None
+
+
+def post_cards_prepare(request, *, posts) -> dict:
+    """For a page of post cards: counts their impressions and gives the viewer's share codes, in a fixed number of
+    queries (one upsert, and one statement for the codes when signed in) whatever the number of posts.
+
+    Returns the template context the share slot of each card reads.
+    """
+    post_ids = [post.pk for post in posts]
+    if post_ids and not _is_bot(request):
+        services.post_impressions_record(post_ids=post_ids)
+    codes = {}
+    if post_ids and request.user.is_authenticated:
+        codes = services.post_share_codes_ensure(sharer=request.user, post_ids=post_ids)
+    return {"post_share_codes": codes}
+
+
+@never_cache
+def post_product_go(request, post_id: int, product_id: int):
+    """/feed/p/<post>/go/<product>/: counts a tap on a product from a post, then opens the product page."""
+    product = selectors.post_tag_target(post_id=post_id, product_id=product_id)
+    if product is None:
+        raise Http404
+    if not _is_bot(request):
+        visit = shared_visit(request)
+        services.post_product_click_record(post_id=post_id, link_id=visit.link_id if visit else None)
+    return redirect(product.get_absolute_url())
 
 
 def _target_url(link) -> str:

@@ -22,6 +22,10 @@ from tests.factories import UserFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
 CONTEXT_ARGS = {"locale": "ja-JP", "timezone_id": "Asia/Tokyo", "viewport": {"width": 1280, "height": 900}}
 
 
@@ -174,7 +178,8 @@ def test_post_like_comment_follow_share_and_buy_from_the_link(browser: Browser, 
     page_a.screenshot(path="/tmp/social-share.png", full_page=True)
 
     # A stranger opens it, lands on the product and adds it to the cart from there.
-    context_c = new_context(browser)
+    # A real phone's user agent: Chromium's own says "HeadlessChrome", which the shop rightly counts as a bot.
+    context_c = new_context(browser, user_agent=PHONE_UA)
     page_c = context_c.new_page()
     page_c.goto(copied)
     expect(page_c).to_have_url(f"{base}{product.get_absolute_url()}")

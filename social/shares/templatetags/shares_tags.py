@@ -13,6 +13,36 @@ from ..models import ShareLink
 register = template.Library()
 
 
+def _channel_hrefs(urls: dict[str, str], title: str) -> dict[str, str]:
+    return {
+        "title": title,
+        "copy_url": urls["copy"],
+        "native_url": urls["native"],
+        "line_href": "https://social-plugins.line.me/lineit/share?url=" + quote(urls["line"], safe=""),
+        "x_href": f"https://twitter.com/intent/tweet?url={quote(urls['x'], safe='')}&text={quote(title, safe='')}",
+        "facebook_href": "https://www.facebook.com/sharer/sharer.php?u=" + quote(urls["facebook"], safe=""),
+    }
+
+
+@register.inclusion_tag("shares/_post_buttons.html", takes_context=True)
+def post_share_buttons(context, post):
+    """A post card's share buttons from the codes the view loaded for the whole page (`post_share_codes`): no query.
+
+    Pages that did not load them (or anonymous visitors) share the plain post URL.
+    """
+    request = context["request"]
+    page_url = absolute_url(request, post.get_absolute_url())
+    codes = (context.get("post_share_codes") or {}).get(post.pk, {})
+    urls = {
+        channel: absolute_url(request, reverse("shares:open", kwargs={"code": codes[channel]}))
+        if channel in codes
+        else page_url
+        for channel in ShareLink.Channel.values
+    }
+    title = (post.body or "").strip().replace("\n", " ")[:60]
+    return {**_channel_hrefs(urls, title), "post_id": post.pk}
+
+
 @register.inclusion_tag("shares/_buttons.html", takes_context=True)
 def share_buttons(context, product=None, *, post_id=None, url="", title=""):
     request = context["request"]
@@ -27,11 +57,4 @@ def share_buttons(context, product=None, *, post_id=None, url="", title=""):
             channel: absolute_url(request, reverse("shares:open", kwargs={"code": link.code}))
             for channel, link in links.items()
         }
-    return {
-        "title": title,
-        "copy_url": urls["copy"],
-        "native_url": urls["native"],
-        "line_href": "https://social-plugins.line.me/lineit/share?url=" + quote(urls["line"], safe=""),
-        "x_href": f"https://twitter.com/intent/tweet?url={quote(urls['x'], safe='')}&text={quote(title, safe='')}",
-        "facebook_href": "https://www.facebook.com/sharer/sharer.php?u=" + quote(urls["facebook"], safe=""),
-    }
+    return _channel_hrefs(urls, title)
