@@ -75,9 +75,9 @@ def share_url(sharer, variant):
     return f"/s/{link.code}/"
 
 
-def _checkout(client, *, variant, email: str) -> Order:
+def _checkout(client, *, variant, email: str, payment_method: str = Order.PaymentMethod.BANK_TRANSFER) -> Order:
     assert client.post("/cart/add/", {"variant": variant.pk, "quantity": 1}).status_code == 302
-    response = client.post("/checkout/", _address(email))
+    response = client.post("/checkout/", {**_address(email), "payment_method": payment_method})
     assert response.status_code == 302, response.content.decode()[:2000]
     response = client.post("/checkout/review/", {"token": client.session["checkout_token"]})
     assert response.status_code == 302
@@ -225,3 +225,48 @@ def test_the_funnel_page_needs_sign_in(db):
     response = Client().get("/account/shares/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_new_member_pays_by_card_and_the_webhook_confirms_the_attribution(
+    share_url, sharer, variant, stripe_settings, localstripe_server, django_capture_on_commit_callbacks
+):
+    """The issue's path: B opens A's link, signs up, buys by card (3-D Secure, so the browser returns without a
+    result) and Stripe's webhook is what tells the shop the order is paid."""
+    from tests.payments.support import (
+        authenticate_3ds,
+        event_body,
+        intent_get,
+        raw_card_payment_method,
+        signature_header,
+    )
+
+    visitor = Client(HTTP_USER_AGENT=BROWSER)
+    assert visitor.get(share_url).status_code == 302
+    signup = visitor.post(
+        "/accounts/signup/",
+        {"email": "new.buyer@example.jp", "password1": "yuzu-matcha-2026", "password2": "yuzu-matcha-2026"},
+    )
+    assert signup.status_code == 302
+    order = _checkout(visitor, variant=variant, email="new.buyer@example.jp", payment_method=Order.PaymentMethod.CARD)
+    assert order.user is not None and order.user.email == "new.buyer@example.jp"
+
+    assert visitor.get(f"/checkout/pay/{order.number}/").status_code == 200
+    method = raw_card_payment_method(localstripe_server.url)
+    result = visitor.post(f"/checkout/pay/{order.number}/card/", {"payment_method": method}).json()
+    assert result["status"] == "requires_action"
+    authenticate_3ds(localstripe_server.url, result["client_secret"])
+
+    intent = intent_get(localstripe_server.url, order.payments.get(status="requires_action").stripe_payment_intent)
+    body = event_body(event_type="payment_intent.succeeded", intent=intent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/payments/webhooks/stripe/", body, content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature_header(body),
+        )  # fmt: skip
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.paid_at is not None
+    attribution = Attribution.objects.get(order=order)
+    assert attribution.status == Attribution.Status.CONFIRMED and attribution.link.sharer == sharer
+    funnel = share_funnel(sharer=sharer)
+    assert (funnel.total.clicks, funnel.total.orders) == (1, 1)
