@@ -6,3 +6,6 @@ class SocialConfig(AppConfig):
     name = "social"
     label = "social"
     verbose_name = _("Social")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

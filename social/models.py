@@ -19,6 +19,7 @@ class Post(models.Model):
         POST = "post", _("Post")
         WANT = "want", _("Want it")
         OWN = "own", _("Own it")
+        REVIEW = "review", _("Product review")
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), related_name="posts", on_delete=models.CASCADE
@@ -30,6 +31,15 @@ class Post(models.Model):
     product = models.ForeignKey(
         "catalog.Product",
         verbose_name=_("product"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.CASCADE,
+    )
+    # A "review" entry shows a published review with photos (one post per review, made by social.receivers).
+    review = models.OneToOneField(
+        "reviews.Review",
+        verbose_name=_("review"),
         null=True,
         blank=True,
         related_name="+",
@@ -54,6 +64,10 @@ class Post(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="post") | Q(product__isnull=False), name="social_post_mark_has_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="review", review__isnull=False) | (~Q(kind="review") & Q(review__isnull=True)),
+                name="social_post_review_kind",
             ),
         ]
         indexes = [models.Index(fields=["status", "-created_at"]), models.Index(fields=["author", "-created_at"])]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from shop.catalog.models import Product, Variant
 from shop.catalog.selectors import product_base_queryset, search_terms
+from shop.reviews.models import Review
 
 from .models import Comment, Follow, Like, Post, PostProduct, Report
 
@@ -30,7 +31,10 @@ def _for_cards(qs: QuerySet[Post], *, viewer) -> QuerySet[Post]:
     """Everything a post card shows in a fixed number of queries, whatever the number of posts."""
     variants = Variant.objects.filter(is_active=True, stock__gt=0).order_by("position", "id")
     tags = PostProduct.objects.select_related("product").prefetch_related(Prefetch("product__variants", variants))
-    qs = qs.select_related("author").prefetch_related("photos", Prefetch("tags", tags))
+    # Review entries: the review and its product come in the same query, the review photos in one more.
+    qs = qs.select_related("author", "review", "product").prefetch_related(
+        "photos", "review__photos", Prefetch("tags", tags)
+    )
     if _signed_in(viewer):
         qs = qs.annotate(liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)))
     return qs
@@ -115,18 +119,36 @@ def product_marks_of(*, viewer, product_id: int) -> set[str]:
     )
 
 
-def product_followed_activity(*, viewer, product_id: int, limit: int = 12) -> list[Post]:
-    """Wants, owns and posts tagging the product by people the viewer follows, newest first."""
+@dataclass
+class FollowedActivity:
+    reviews: list[Review]
+    posts: list[Post]
+
+    def __bool__(self) -> bool:
+        return bool(self.reviews or self.posts)
+
+
+def product_followed_activity(*, viewer, product_id: int, limit: int = 12) -> FollowedActivity:
+    """What people the viewer follows said about the product: their published reviews (shown first), then their
+    wants, owns and posts tagging it, newest first. Two queries for a signed-in viewer, none for anyone else."""
     if not _signed_in(viewer):
-        return []
+        return FollowedActivity(reviews=[], posts=[])
     followees = Follow.objects.filter(follower=viewer, followee__isnull=False).values("followee")
-    return list(
+    reviews = list(
+        Review.objects.filter(status=Review.Status.PUBLISHED, product_id=product_id, user__in=followees)
+        .select_related("user")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    # A review's feed entry would repeat the review listed above.
+    posts = list(
         Post.objects.filter(status=Post.Status.PUBLISHED, author__in=followees)
+        .exclude(kind=Post.Kind.REVIEW)
         .filter(Q(product_id=product_id) | Q(tags__product_id=product_id))
         .select_related("author")
         .distinct()
         .order_by("-created_at", "-id")[:limit]
     )
+    return FollowedActivity(reviews=reviews, posts=posts)
 
 
 def products_for_tagging(*, q: str, limit: int = 20) -> list[Product]:

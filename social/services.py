@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shop.accounts.selectors import user_email_verified
 from shop.catalog.models import Product
+from shop.reviews.models import Review
 
 from .exceptions import SocialError
 from .models import (
@@ -261,3 +262,39 @@ def comment_moderate(*, comment_id: int, hide: bool) -> Comment:
 
 def report_dismiss(*, report_ids: list[int]) -> int:
     return Report.objects.filter(pk__in=report_ids, resolved_at__isnull=True).update(resolved_at=timezone.now())
+
+
+# held_reason of a review post hidden because its review stopped being shown; only those come back by themselves
+# (a post staff hid from the moderation queue stays hidden when its review is published again).
+REVIEW_UNPUBLISHED = "review not published"
+
+
+def review_post_sync(*, review_id: int) -> Post | None:
+    """Make the feed post of a review match the review: shown while it is published and has a photo, else hidden.
+
+    One post per review (the OneToOne on Post.review), so a repeated or concurrent call cannot make a second one.
+    Returns the post, or None when there is none (never had a photo, or never published).
+    """
+    with transaction.atomic():
+        review = Review.objects.select_for_update().filter(pk=review_id).first()
+        if review is None:
+            return None  # deleted: its post went with it (on_delete=CASCADE)
+        show = review.status == Review.Status.PUBLISHED and review.photos.exists()
+        post = Post.objects.select_for_update().filter(review=review).first()
+        if post is None:
+            if not show:
+                return None
+            try:
+                with transaction.atomic():
+                    return Post.objects.create(
+                        author_id=review.user_id, kind=Post.Kind.REVIEW, review=review, product_id=review.product_id
+                    )
+            except IntegrityError:
+                post = Post.objects.select_for_update().get(review=review)
+        if show and post.status == Post.Status.HIDDEN and post.held_reason == REVIEW_UNPUBLISHED:
+            post.status, post.held_reason = Post.Status.PUBLISHED, ""
+            post.save(update_fields=["status", "held_reason"])
+        elif not show and post.status == Post.Status.PUBLISHED:
+            post.status, post.held_reason = Post.Status.HIDDEN, REVIEW_UNPUBLISHED
+            post.save(update_fields=["status", "held_reason"])
+    return post

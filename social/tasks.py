@@ -6,3 +6,8 @@ from . import services
 @shared_task
 def publish_scheduled_posts() -> int:
     return services.posts_publish_due()
+
+
+@shared_task
+def sync_review_post(review_id: int) -> None:
+    services.review_post_sync(review_id=review_id)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shop.orders.emails import order_context, order_language, site_url
 from shop.orders.models import Order
 
-from . import selectors
+from . import selectors, signals
 from .exceptions import ReviewError
 from .links import review_request_path
 from .models import MAX_PHOTOS, Review, ReviewPhoto, ReviewRequest, ReviewRequestItem, ReviewVote
@@ -53,6 +53,7 @@ def review_save(
                 review = Review.objects.select_for_update().get(user=user, product=product)
         review.rating, review.title, review.body = rating, title, body
         review.verified_purchase = verified
+        was_published = review.status == Review.Status.PUBLISHED
         if review.status != Review.Status.HIDDEN:
             review.status = Review.Status.PUBLISHED if verified else Review.Status.PENDING
         review.save()
@@ -67,7 +68,20 @@ def review_save(
             ReviewPhoto.objects.create(review=review, image=content, position=position)
         if request_item is not None:
             ReviewRequestItem.objects.filter(pk=request_item.pk, used_at__isnull=True).update(used_at=timezone.now())
+        # Sent on every save of a published review: an edit may add or remove its photos.
+        if review.status == Review.Status.PUBLISHED:
+            _send_on_commit(signals.review_published, [review.pk])
+        elif was_published:
+            _send_on_commit(signals.review_hidden, [review.pk])
     return review
+
+
+def _send_on_commit(signal, review_ids: list[int]) -> None:
+    def send():
+        for review_id in review_ids:
+            signal.send(sender=Review, review_id=review_id)
+
+    transaction.on_commit(send)
 
 
 def review_vote_helpful(*, user, review_id: int) -> tuple[Review, bool]:
@@ -100,8 +114,14 @@ def review_moderate(*, review_ids, action: str) -> int:
         "feature": {"is_featured": True, "status": Review.Status.PUBLISHED},
         "unfeature": {"is_featured": False},
     }[action]
+    review_ids = list(review_ids)
     with transaction.atomic():
-        return Review.objects.filter(pk__in=list(review_ids)).update(**changes, updated_at=timezone.now())
+        count = Review.objects.filter(pk__in=review_ids).update(**changes, updated_at=timezone.now())
+        if changes.get("status") == Review.Status.PUBLISHED:
+            _send_on_commit(signals.review_published, review_ids)
+        elif changes.get("status") == Review.Status.HIDDEN:
+            _send_on_commit(signals.review_hidden, review_ids)
+    return count
 
 
 def review_request_send(*, order_id: int) -> bool:
