@@ -58,7 +58,10 @@ class ProfileForm(forms.Form):
         return None
 
 
-class AddressForm(forms.Form):
+class JapaneseAddressForm(forms.Form):
+    """A Japanese delivery address: the one set of fields, autofill hints and checks for every address form
+    (saved addresses here, checkout in payments)."""
+
     name = forms.CharField(label=_("Full name"), max_length=100)
     postal_code = forms.CharField(label=_("Postal code"), max_length=10, help_text=_("e.g. 150-0001"))
     prefecture = forms.ChoiceField(label=_("Prefecture"), choices=BLANK_CHOICE + PREFECTURE_CHOICES)
@@ -66,7 +69,6 @@ class AddressForm(forms.Form):
     street = forms.CharField(label=_("Street address"), max_length=200)
     building = forms.CharField(label=_("Building, room"), max_length=200, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, help_text=_("e.g. 090-1234-5678"))
-    is_default = forms.BooleanField(label=_("Use as my default address"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,3 +91,7 @@ class AddressForm(forms.Form):
 
     def clean_phone(self):
         return normalize_phone(self.cleaned_data["phone"])
+
+
+class AddressForm(JapaneseAddressForm):
+    is_default = forms.BooleanField(label=_("Use as my default address"), required=False)
