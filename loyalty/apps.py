@@ -6,3 +6,6 @@ class LoyaltyConfig(AppConfig):
     name = "loyalty"
     label = "loyalty"
     verbose_name = _("Loyalty")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,3 +34,21 @@ class SwitchMethodForm(forms.Form):
             (Order.PaymentMethod.COD, Order.PaymentMethod.COD.label),
         ]
     )
+
+
+class DiscountForm(forms.Form):
+    coupon_code = forms.CharField(label=_("Coupon code"), max_length=40, required=False)
+    points = forms.IntegerField(
+        label=_("Points to use"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        error_messages={
+            "invalid": _("Please enter the points as a whole number."),
+            "min_value": _("Please enter 0 or more points."),
+            "max_value": _("You do not have that many points."),
+        },
+    )
+
+    def clean_coupon_code(self):
+        return unicodedata.normalize("NFKC", self.cleaned_data["coupon_code"]).strip().upper()

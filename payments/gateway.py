@@ -37,6 +37,7 @@ class IntentState:
     charge_id: str = ""
     card_brand: str = ""
     card_last4: str = ""
+    card_fingerprint: str = ""
     error_code: str = ""
     error_message: str = ""
     metadata: dict | None = None
@@ -49,6 +50,7 @@ class SavedCard:
     last4: str
     exp_month: int
     exp_year: int
+    fingerprint: str = ""
 
 
 def _client() -> stripe.StripeClient:
@@ -89,6 +91,7 @@ def _intent_state(intent) -> IntentState:
         charge_id=charge.get("id", "") if charge else (data.get("latest_charge") or ""),
         card_brand=card.get("brand", ""),
         card_last4=card.get("last4", ""),
+        card_fingerprint=card.get("fingerprint", "") or "",
         error_code=error.get("decline_code") or error.get("code") or "",
         error_message=error.get("message") or "",
         metadata=data.get("metadata") or {},
@@ -132,6 +135,7 @@ def _saved_card(data: dict) -> SavedCard:
         last4=card.get("last4", ""),
         exp_month=int(card.get("exp_month") or 0),
         exp_year=int(card.get("exp_year") or 0),
+        fingerprint=card.get("fingerprint", "") or "",
     )
 
 

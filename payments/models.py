@@ -56,6 +56,8 @@ class Payment(TimeStampedModel):
     stripe_charge = models.CharField(_("charge"), max_length=100, blank=True)
     card_brand = models.CharField(_("card brand"), max_length=20, blank=True)
     card_last4 = models.CharField(_("card last 4"), max_length=4, blank=True)
+    # Stripe's fingerprint of the card number: the same card gives the same value (share-reward fraud checks).
+    card_fingerprint = models.CharField(_("card fingerprint"), max_length=64, blank=True, db_index=True)
     error_code = models.CharField(_("error code"), max_length=100, blank=True)
     error_message = models.CharField(_("error message"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(

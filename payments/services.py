@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from loyalty.exceptions import LoyaltyError
+from loyalty.services.coupons import coupon_hold_for_order
+from loyalty.services.points import points_redeem_for_order
 from shop.orders import services as order_services
 from shop.orders.exceptions import CheckoutError, OrderStateError
 from shop.orders.models import Cart, Order, ShippingMethod
@@ -18,6 +21,7 @@ from shop.orders.models import Cart, Order, ShippingMethod
 from . import gateway
 from .exceptions import PaymentError
 from .models import Payment, PaymentSettings, Refund, StripeCustomer, WebhookEvent
+from .pricing import CARD_MINIMUM, checkout_pricing
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +86,10 @@ def payment_method_options(*, total_before_fee: int) -> list[MethodOption]:
     return options
 
 
+def payment_method_fees(*, total_before_fee: int) -> dict[str, int]:
+    return {option.code: option.fee for option in payment_method_options(total_before_fee=total_before_fee)}
+
+
 @dataclass(frozen=True)
 class MethodTerms:
     fee: int
@@ -115,31 +123,81 @@ def _manual_payment_open(order: Order) -> None:
         )
 
 
-def checkout_place_order(*, cart: Cart, checkout_token, details: order_services.CheckoutDetails, user=None) -> Order:
-    """Place the order with the chosen payment method's fee and stock hold; card payment follows on the next page."""
+def checkout_place_order(
+    *,
+    cart: Cart,
+    checkout_token,
+    details: order_services.CheckoutDetails,
+    user=None,
+    coupon_code: str = "",
+    points: int = 0,
+) -> Order:
+    """Place the order with the chosen payment method's fee and stock hold, the coupon and the points; card
+    payment follows on the next page. A coupon or points that can no longer be used stop the order (nothing is
+    written) with the reason, so the shopper sees the price they agreed to or none."""
     config = PaymentSettings.load()
     subtotal = sum(line.variant.price * line.quantity for line in cart.lines.select_related("variant"))
     method = ShippingMethod.objects.filter(pk=details.shipping_method_id, is_active=True).first()
-    shipping = (
-        order_services.shipping_quote(
-            method=method, subtotal=subtotal, prefecture=details.prefecture, today=timezone.localdate()
-        ).fee
-        if method
-        else 0
+    if method is None:
+        raise CheckoutError(_("Please choose a shipping method."))
+    base_shipping = order_services.shipping_quote(
+        method=method, subtotal=subtotal, prefecture=details.prefecture, today=timezone.localdate()
+    ).fee
+    pricing = checkout_pricing(
+        subtotal=subtotal,
+        method=method,
+        prefecture=details.prefecture,
+        payment_method=details.payment_method,
+        user=user,
+        coupon_code=coupon_code,
+        points=points,
+        payment_fees=payment_method_fees(total_before_fee=subtotal + base_shipping),
     )
-    terms = _method_terms(method=details.payment_method, total_before_fee=subtotal + shipping, config=config)
-    with transaction.atomic():
-        order = order_services.order_place_from_cart(
-            cart=cart,
-            checkout_token=checkout_token,
-            details=details,
-            user=user,
-            payment_fee=terms.fee,
-            reserved_until=terms.reserved_until,
-            payment_due=terms.payment_due,
-            initial_status=terms.status,
-        )
-        _manual_payment_open(order)
+    if pricing.error:
+        raise CheckoutError(pricing.error)
+    terms = _method_terms(method=details.payment_method, total_before_fee=pricing.total_before_fee, config=config)
+    try:
+        with transaction.atomic():
+            # Checkouts of one cart queue here, so the same form sent twice finds the order the first one placed.
+            Cart.objects.select_for_update().filter(pk=cart.pk).first()
+            existing = Order.objects.filter(checkout_token=checkout_token).first()
+            if existing is not None:
+                return existing
+            order = order_services.order_place_from_cart(
+                cart=cart,
+                checkout_token=checkout_token,
+                details=details,
+                user=user,
+                payment_fee=terms.fee,
+                reserved_until=terms.reserved_until,
+                payment_due=terms.payment_due,
+                initial_status=terms.status,
+                free_shipping=pricing.free_shipping,
+            )
+            if pricing.coupon is not None:
+                held = coupon_hold_for_order(code=coupon_code, order=order, user=user)
+                order = order_services.order_apply_discount(
+                    order_id=order.pk, coupon_code=held.coupon.code, coupon_discount=held.amount, points_used=0
+                )
+            if pricing.points:
+                used = points_redeem_for_order(user=user, order=order, points=pricing.points)
+                order = order_services.order_apply_discount(
+                    order_id=order.pk,
+                    coupon_code=order.coupon_code,
+                    coupon_discount=order.discount,
+                    points_used=used,
+                )
+            if order.payment_method == Method.CARD and 0 < order.total < CARD_MINIMUM:
+                raise CheckoutError(pricing.points_error or _("A card payment must be at least ¥50."))
+            if order.total == 0:
+                order_services.order_mark_paid(
+                    order_id=order.pk, actor=user, note=gettext_noop("Paid in full with points and a coupon")
+                )
+                order.refresh_from_db()
+            else:
+                _manual_payment_open(order)
+    except LoyaltyError as error:
+        raise CheckoutError(str(error)) from error
     return order
 
 
@@ -274,6 +332,7 @@ def card_payment_confirm(*, order: Order, payment_method: str) -> CardResult:
         try:
             card = gateway.payment_method_attach(payment_method=payment_method, customer=payment.stripe_customer)
             payment.card_brand, payment.card_last4 = card.brand, card.last4
+            payment.card_fingerprint = card.fingerprint
             state = gateway.payment_intent_confirm(
                 amount=order.total,
                 currency=order.currency,
@@ -288,7 +347,9 @@ def card_payment_confirm(*, order: Order, payment_method: str) -> CardResult:
             logger.warning("Stripe error for order %s: %s", order.number, error)
             return _fail(payment, code=error.code or "gateway_error", message=str(error))
         payment.stripe_payment_intent = state.id
-        payment.save(update_fields=["stripe_payment_intent", "card_brand", "card_last4", "updated_at"])
+        payment.save(
+            update_fields=["stripe_payment_intent", "card_brand", "card_last4", "card_fingerprint", "updated_at"]
+        )
         return _apply_intent(payment=payment, state=state)
 
 
@@ -306,10 +367,14 @@ def card_payment_complete(*, order: Order) -> CardResult:
 
 
 def _fail(payment: Payment, *, code: str, message: str) -> CardResult:
+    from .emails import payment_failed_enqueue
+
     payment.status = Payment.Status.FAILED
     payment.error_code = code[:100]
     payment.error_message = message[:300]
     payment.save()
+    # In this transaction, once per attempt: a webhook repeating the failure finds the message written already.
+    payment_failed_enqueue(payment=payment, reason=_DECLINE_MESSAGES.get(code, _DECLINE_DEFAULT))
     return CardResult("failed", decline_message(code))
 
 
@@ -339,6 +404,7 @@ def _apply_intent(*, payment: Payment, state: gateway.IntentState) -> CardResult
         payment.stripe_charge = state.charge_id
         payment.card_brand = state.card_brand or payment.card_brand
         payment.card_last4 = state.card_last4 or payment.card_last4
+        payment.card_fingerprint = state.card_fingerprint or payment.card_fingerprint
         payment.error_code = payment.error_message = ""
         payment.save()
         try:

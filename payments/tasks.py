@@ -1,12 +1,21 @@
 from celery import shared_task
 
-from . import emails, services
+from . import emails, reminders, services
 
 
-# OSError covers SMTP failures and refused connections; the claim was rolled back, so a retry sends the mail.
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_order_confirmation(order_id: int) -> None:
-    emails.order_confirmation_send(order_id=order_id)
+@shared_task
+def send_order_confirmation(order_id: int) -> bool:
+    return emails.order_confirmation_enqueue(order_id=order_id)
+
+
+@shared_task
+def send_due_confirmations() -> int:
+    return emails.order_confirmations_catch_up()
+
+
+@shared_task
+def send_payment_reminders() -> int:
+    return reminders.bank_transfer_reminders_send()
 
 
 @shared_task

@@ -6,6 +6,7 @@ app_name = "payments"
 urlpatterns = [
     path("checkout/", checkout.checkout, name="checkout"),
     path("checkout/review/", checkout.review, name="review"),
+    path("checkout/review/discounts/", checkout.review_discounts, name="review_discounts"),
     path("checkout/pay/<str:number>/", checkout.pay, name="pay"),
     path("checkout/pay/<str:number>/card/", checkout.card_confirm, name="card_confirm"),
     path("checkout/pay/<str:number>/card/complete/", checkout.card_complete, name="card_complete"),

@@ -8,4 +8,4 @@ class SocialConfig(AppConfig):
     verbose_name = _("Social")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import receivers, receivers_loyalty  # noqa: F401

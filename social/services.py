@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shop.accounts.selectors import user_email_verified
 from shop.catalog.models import Product
+from shop.core.spam import spam_check
 from shop.reviews.models import Review
 
 from .exceptions import SocialError
@@ -154,7 +155,9 @@ def comment_add(*, user, post_id: int, body: str, parent_id: int | None = None, 
         existing = Comment.objects.filter(user=user, client_token=client_token).first()
         if existing:
             return existing
-    matched = blocked_keyword_find(text=body)
+    # Held by a staff-blocked word, else by the shared spam filter (keyword, sender, frequency and link rules).
+    verdict = spam_check(kind="comment", text=body, email=user.email, user_id=user.pk)
+    matched = blocked_keyword_find(text=body) or " ".join(verdict.reasons)
     try:
         with transaction.atomic():
             comment = Comment.objects.create(

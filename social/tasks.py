@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import digest, services
 
 
 @shared_task
@@ -11,3 +11,8 @@ def publish_scheduled_posts() -> int:
 @shared_task
 def sync_review_post(review_id: int) -> None:
     services.review_post_sync(review_id=review_id)
+
+
+@shared_task
+def send_social_digest() -> int:
+    return digest.social_digests_send()

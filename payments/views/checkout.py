@@ -18,7 +18,7 @@ from shop.orders.services import CheckoutDetails
 
 from .. import gateway, selectors, services
 from ..exceptions import PaymentError
-from ..forms import CheckoutForm, SwitchMethodForm
+from ..forms import CheckoutForm, DiscountForm, SwitchMethodForm
 
 DRAFT_KEY = "checkout_draft"
 TOKEN_KEY = "checkout_token"  # noqa: S105 - a session key name, not a secret
@@ -83,6 +83,18 @@ def _details(draft: dict) -> CheckoutDetails:
     )
 
 
+def _preview(request, *, draft: dict, cart, coupon_code: str, points: int):
+    return selectors.checkout_preview(
+        cart=cart,
+        shipping_method_id=int(draft["shipping_method"]),
+        prefecture=draft["prefecture"],
+        payment_method=draft["payment_method"],
+        user=request.user,
+        coupon_code=coupon_code,
+        points=points,
+    )
+
+
 def review(request):
     draft = request.session.get(DRAFT_KEY)
     cart = cart_find(user=request.user, session=request.session)
@@ -90,14 +102,14 @@ def review(request):
         return _place(request, draft=draft, cart=cart)
     if not draft:
         return redirect("payments:checkout")
-    preview = selectors.checkout_preview(
-        cart=cart,
-        shipping_method_id=int(draft["shipping_method"]),
-        prefecture=draft["prefecture"],
-        payment_method=draft["payment_method"],
+    preview = _preview(
+        request, draft=draft, cart=cart, coupon_code=draft.get("coupon_code", ""), points=draft.get("points", 0)
     )
     if preview is None:
         return redirect("payments:checkout")
+    if preview.pricing.error:
+        # What was fine a moment ago may not be any more (the coupon ran out, points were used elsewhere).
+        messages.error(request, preview.pricing.error)
     return render(
         request,
         "payments/review.html",
@@ -106,8 +118,38 @@ def review(request):
             "preview": preview,
             "token": request.session.get(TOKEN_KEY),
             "payment_label": Order.PaymentMethod(draft["payment_method"]).label,
+            "discount_form": DiscountForm(
+                initial={"coupon_code": draft.get("coupon_code", ""), "points": draft.get("points") or None}
+            ),
+            "points_available": selectors.points_available(user=request.user),
         },
     )
+
+
+@require_POST
+def review_discounts(request):
+    """Applies (or removes) a coupon and points on the review page; anything that cannot be used changes nothing."""
+    draft = request.session.get(DRAFT_KEY)
+    cart = cart_find(user=request.user, session=request.session)
+    if not draft:
+        return redirect("payments:checkout")
+    form = DiscountForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("payments:review")
+    coupon_code = "" if "remove_coupon" in request.POST else form.cleaned_data["coupon_code"]
+    points = 0 if "remove_points" in request.POST else form.cleaned_data["points"] or 0
+    preview = _preview(request, draft=draft, cart=cart, coupon_code=coupon_code, points=points)
+    if preview is None:
+        return redirect("payments:checkout")
+    if preview.pricing.error:
+        messages.error(request, preview.pricing.error)
+        return redirect("payments:review")
+    request.session[DRAFT_KEY] = {**draft, "coupon_code": coupon_code, "points": points}
+    if coupon_code and "remove_coupon" not in request.POST and coupon_code != draft.get("coupon_code", ""):
+        messages.success(request, _("The coupon %(code)s was applied.") % {"code": preview.pricing.coupon.code})
+    return redirect("payments:review")
 
 
 def _place(request, *, draft, cart):
@@ -125,10 +167,17 @@ def _place(request, *, draft, cart):
         return redirect("payments:checkout")
     try:
         order = services.checkout_place_order(
-            cart=cart, checkout_token=token, details=_details(draft), user=request.user
+            cart=cart,
+            checkout_token=token,
+            details=_details(draft),
+            user=request.user,
+            coupon_code=draft.get("coupon_code", ""),
+            points=draft.get("points", 0),
         )
     except CheckoutError as error:
         messages.error(request, str(error))
+        if draft.get("coupon_code") or draft.get("points"):
+            return redirect("payments:review")  # the coupon or the points: the shopper can change them there
         return redirect("orders:cart")
     request.session[ORDERS_KEY] = [*request.session.get(ORDERS_KEY, [])[-19:], order.number]
     request.session.pop(DRAFT_KEY, None)
@@ -226,5 +275,10 @@ def thanks(request, number):
     return render(
         request,
         "payments/thanks.html",
-        {"order": order, "bank": selectors.bank_details(), "lines": list(order.lines.all())},
+        {
+            "order": order,
+            "bank": selectors.bank_details(),
+            "lines": list(order.lines.all()),
+            "points_available": selectors.points_available(user=request.user),
+        },
     )

@@ -56,6 +56,8 @@ class User(AbstractUser):
     age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, blank=True)
     # Set when the account is deleted at the user's request: the row stays (orders point to it) without personal data.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Where the account was made from: many new accounts from one network is a fraud signal for share rewards.
+    signup_ip = models.GenericIPAddressField(_("sign-up IP address"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

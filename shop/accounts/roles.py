@@ -20,7 +20,7 @@ MARKETING = "Marketing"
 
 SHOP_APPS = (
     "accounts", "core", "notifications", "catalog", "orders", "reviews", "support", "dashboard", "loyalty",
-    "payments", "social",
+    "payments", "social", "shares", "share_rewards",
 )  # fmt: skip
 
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -55,6 +55,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "support.*",
             "loyalty.view_*",
             "social.view_*",
+            "shares.view_*",
+            "share_rewards.view_*",
+            # The share-reward review queue: approve or reject purchases the fraud checks held back.
+            "share_rewards.change_sharepurchase",
             "notifications.view_*",
         ),
         "deny": ("support.delete_*",),
@@ -67,8 +71,25 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "social.change_*",
             "reviews.view_*",
             "orders.view_shippingmethod",
+            "share_rewards.*_sharecampaign",
+            "share_rewards.*_sharetier",
+            "shares.view_sharelink",
+            "shares.view_postdailystat",
         ),
-        "deny": ("catalog.delete_historical*", "catalog.change_historical*", "catalog.add_historical*"),
+        # Member-level loyalty records (balances, ledgers, who used which coupon, answers) are customer data.
+        "deny": (
+            "catalog.delete_historical*",
+            "catalog.change_historical*",
+            "catalog.add_historical*",
+            "loyalty.*_pointaccount",
+            "loyalty.*_pointentry",
+            "loyalty.*_rankchange",
+            "loyalty.*_couponredemption",
+            "loyalty.*_campaignrecipient",
+            "loyalty.*_campaignclick",
+            "loyalty.*_surveyresponse",
+            "loyalty.*_surveyanswer",
+        ),
     },
 }
 

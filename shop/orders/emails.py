@@ -1,25 +1,24 @@
-"""E-mails about an order: building them in the order's language, and the shipped notice.
+"""Messages about an order: their common context in the order's language, and the shipped notice.
 
 The order confirmation is built in `payments.emails` because it shows the shop's bank account (payments' data);
-it reuses the helpers here.
+it reuses the helpers here. Both go through the notifications outbox (e-mail, and LINE when the member linked it).
 """
 
 import datetime
-import re
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from shop.notifications.services import notification_enqueue
+
 from .links import order_private_path
 from .models import Order, OrderEvent
 
-# Stored untranslated, like every order event; its presence means the shipped e-mail went out.
+# Stored untranslated, like every order event; its presence means the shipped notice was written to the outbox.
 SHIPPED_EMAIL_SENT = gettext_noop("Shipped e-mail sent")
 
 _DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -54,39 +53,47 @@ def order_context(order: Order) -> dict:
     }
 
 
-def order_email_build(*, order: Order, template: str, subject: str, context: dict) -> EmailMultiAlternatives:
-    """A text e-mail with an HTML alternative from `emails/<template>.txt` and `.html`. Call inside override()."""
-    text = render_to_string(f"emails/{template}.txt", context)
-    # Template tags leave blank lines behind; a plain-text mail reads better without runs of them.
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[order.email]
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+def order_shipped_context(*, order: Order) -> dict:
+    """What templates/notifications/order_shipped/ shows; on LINE a card with the tracking number."""
+    language = order_language(order)
+    with translation.override(language):
+        context = order_context(order)
+        tracking = [
+            f"{label}: {value}"
+            for label, value in ((_("Carrier"), order.carrier), (_("Tracking number"), order.tracking_number))
+            if value
+        ]
+        context.update(
+            language=language,
+            customer_name=order.ship_name,
+            order_number=order.number,
+            line_card={
+                "title": _("Order %(number)s has shipped") % {"number": order.number},
+                "text": "\n".join(tracking),
+                "button_label": _("Your order page"),
+                "button_url": context["order_url"],
+            },
+        )
+    return context
 
 
-def order_shipped_message(*, order: Order) -> EmailMultiAlternatives:
-    with translation.override(order_language(order)):
-        subject = _("[%(shop)s] Your order has shipped (order %(number)s)") % {
-            "shop": settings.SHOP_NAME,
-            "number": order.number,
-        }
-        return order_email_build(order=order, template="order_shipped", subject=subject, context=order_context(order))
+def order_shipped_notice_send(*, order_id: int) -> bool:
+    """Write the shipped notice to the outbox once. True if it was written now.
 
-
-def order_shipped_email_send(*, order_id: int) -> bool:
-    """Send the shipped notice once. True if it was sent now.
-
-    The order row is locked so two deliveries of the task cannot both find no event; a failed send rolls the event
-    back, so a retry sends it.
+    The order row is locked so two deliveries of the task cannot both find no event; the event and the outbox rows
+    share the transaction, and the outbox's dedupe key guards the same once more.
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id, shipped_at__isnull=False).first()
         if order is None or order.events.filter(message=SHIPPED_EMAIL_SENT).exists():
             return False
         OrderEvent.objects.create(order=order, message=SHIPPED_EMAIL_SENT, is_public=False)
-        order_shipped_message(order=order).send()
+        notification_enqueue(
+            kind="order_shipped",
+            user=order.user,
+            email=order.email,
+            context=order_shipped_context(order=order),
+            dedupe_key=f"order_shipped:{order.pk}",
+            source=f"order:{order.number}",
+        )
     return True

@@ -127,6 +127,9 @@ class Order(TimeStampedModel):
     shipping_fee = models.PositiveIntegerField(_("shipping fee"))
     payment_fee = models.PositiveIntegerField(_("payment fee"), default=0)
     discount = models.PositiveIntegerField(_("discount"), default=0)
+    # What the discount is made of (the loyalty app keeps the details): a coupon's code and points spent.
+    coupon_code = models.CharField(_("coupon"), max_length=40, blank=True)
+    points_used = models.PositiveIntegerField(_("points used"), default=0)
     total = models.PositiveIntegerField(_("total"))
     refunded_amount = models.PositiveIntegerField(_("refunded"), default=0)
 
@@ -173,6 +176,11 @@ class Order(TimeStampedModel):
     payment_fee_money = money_property("payment_fee")
     discount_money = money_property("discount")
     refunded_money = money_property("refunded_amount")
+    points_used_money = money_property("points_used")
+
+    @property
+    def coupon_discount_money(self) -> Money:
+        return Money(self.discount - self.points_used, self.currency)
 
     @property
     def ship_address_lines(self) -> list[str]:

@@ -22,6 +22,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "status",
         "is_featured",
         "verified_purchase",
+        "held_reason",
         "helpful_count",
         "created_at",
     )
@@ -29,7 +30,7 @@ class ReviewAdmin(admin.ModelAdmin):
     search_fields = ("title", "body", "product__name", "user__email", "user__display_name")
     list_select_related = ("product", "user")
     raw_id_fields = ("product", "user")
-    readonly_fields = ("verified_purchase", "helpful_count", "created_at", "updated_at")
+    readonly_fields = ("verified_purchase", "held_reason", "helpful_count", "created_at", "updated_at")
     inlines = (ReviewPhotoInline,)
     actions = ("publish", "hide", "feature", "unfeature")
 

@@ -30,6 +30,7 @@ class Review(TimeStampedModel):
     is_featured = models.BooleanField(_("featured"), default=False)
     verified_purchase = models.BooleanField(_("verified purchase"), default=False)
     helpful_count = models.PositiveIntegerField(_("helpful votes"), default=0)
+    held_reason = models.CharField(_("held by the spam filter because"), max_length=300, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")

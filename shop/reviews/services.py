@@ -1,16 +1,13 @@
-"""Writes for reviews: saving a review (with photos), helpful votes, moderation and the review-request e-mail."""
+"""Writes for reviews: saving a review (with photos), helpful votes, moderation and the review request."""
 
-import re
-
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from shop.core.spam import spam_check
+from shop.notifications.services import notification_enqueue
 from shop.orders.emails import order_context, order_language, site_url
 from shop.orders.models import Order
 
@@ -42,6 +39,9 @@ def review_save(
     if rating not in range(1, 6):
         raise ReviewError(_("Please choose a rating from 1 to 5 stars."))
     verified = selectors.user_bought_product(user=user, product_id=product.pk)
+    # A review the spam filter holds waits for staff like an unverified one.
+    verdict = spam_check(kind="review", text=f"{title}\n{body}", email=user.email, user_id=user.pk)
+    held = verdict.held
     with transaction.atomic():
         review = Review.objects.select_for_update().filter(user=user, product=product).first()
         if review is None:
@@ -53,9 +53,10 @@ def review_save(
                 review = Review.objects.select_for_update().get(user=user, product=product)
         review.rating, review.title, review.body = rating, title, body
         review.verified_purchase = verified
+        review.held_reason = " / ".join(verdict.reasons)[:300]
         was_published = review.status == Review.Status.PUBLISHED
         if review.status != Review.Status.HIDDEN:
-            review.status = Review.Status.PUBLISHED if verified else Review.Status.PENDING
+            review.status = Review.Status.PUBLISHED if verified and not held else Review.Status.PENDING
         review.save()
         if remove_photo_ids:
             for photo in review.photos.filter(pk__in=list(remove_photo_ids)):
@@ -125,10 +126,11 @@ def review_moderate(*, review_ids, action: str) -> int:
 
 
 def review_request_send(*, order_id: int) -> bool:
-    """E-mail the buyer of a delivered order one link per product to review it. Once per order; True if sent now.
+    """Send the buyer of a delivered order one link per product to review it (outbox: e-mail, and LINE when linked).
+    Once per order; True if written now.
 
-    The ReviewRequest row is created in the same transaction as the send: a second delivery of the task finds it
-    (the order row is locked, so two at once cannot both miss it), and a failed send rolls it back for a retry.
+    The ReviewRequest row is created in the same transaction as the outbox rows: a second delivery of the task finds
+    it (the order row is locked, so two at once cannot both miss it).
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id, delivered_at__isnull=False).first()
@@ -143,27 +145,31 @@ def review_request_send(*, order_id: int) -> bool:
             return False
         request = ReviewRequest.objects.create(order=order)
         items = [ReviewRequestItem.objects.create(request=request, product_id=pk) for pk in product_ids]
-        _review_request_message(order=order, items=items).send()
+        notification_enqueue(
+            kind="review_request",
+            user=order.user,
+            email=order.email,
+            context=_review_request_context(order=order, items=items),
+            dedupe_key=f"review_request:{order.pk}",
+            source=f"order:{order.number}",
+        )
     return True
 
 
-def _review_request_message(*, order: Order, items: list[ReviewRequestItem]) -> EmailMultiAlternatives:
-    with translation.override(order_language(order)):
-        context = {
+def _review_request_context(*, order: Order, items: list[ReviewRequestItem]) -> dict:
+    language = order_language(order)
+    with translation.override(language):
+        links = [
+            {"name": item.product.name, "url": site_url(review_request_path(item_id=item.pk))} for item in items
+        ]
+        return {
             **order_context(order),
-            "items": [
-                {"name": item.product.name, "url": site_url(review_request_path(item_id=item.pk))} for item in items
-            ],
+            "language": language,
+            "customer_name": order.ship_name,
+            "order_number": order.number,
+            "items": links,
+            # One item: LINE shows it as a card with the button; several are listed in the text.
+            "line_card": {"title": links[0]["name"], "button_label": _("Write a review"), "button_url": links[0]["url"]}
+            if len(links) == 1
+            else None,
         }
-        subject = _("[%(shop)s] How was your purchase? Please write a review (order %(number)s)") % {
-            "shop": settings.SHOP_NAME,
-            "number": order.number,
-        }
-        text = render_to_string("reviews/email/review_request.txt", context)
-        text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip() + "\n"
-        html = render_to_string("reviews/email/review_request.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[order.email]
-    )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "payments",
     "social",
     "social.shares",
+    "social.rewards",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,57 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
         "options": {"expires": 60 * 60},
     },
+    "expire-points": {
+        "task": "loyalty.tasks.expire_points",
+        "schedule": crontab(minute=5, hour=3),
+        "options": {"expires": 24 * 60 * 60},
+    },
+    "points-expiry-notices": {
+        "task": "loyalty.tasks.send_expiry_notices",
+        "schedule": crontab(minute=0, hour=10),
+        "options": {"expires": 24 * 60 * 60},
+    },
+    "recompute-ranks": {
+        "task": "loyalty.tasks.recompute_ranks",
+        "schedule": crontab(minute=20, hour=3),
+        "options": {"expires": 24 * 60 * 60},
+    },
+    "birthday-coupons": {
+        "task": "loyalty.tasks.issue_birthday_coupons",
+        # Daily, not only on the 1st: members who set their birth month later in the month get theirs too.
+        "schedule": crontab(minute=0, hour=9),
+        "options": {"expires": 24 * 60 * 60},
+    },
+    "tally-share-rewards": {
+        "task": "social.rewards.tasks.tally_share_rewards",
+        "schedule": crontab(minute=37),
+        "options": {"expires": 60 * 60},
+    },
+    "send-scheduled-campaigns": {
+        "task": "loyalty.tasks.send_scheduled_campaigns",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
+    },
+    "sweep-notification-outbox": {
+        "task": "shop.notifications.tasks.sweep_outbox",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
+    },
+    "order-confirmations-catch-up": {
+        "task": "payments.tasks.send_due_confirmations",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 5 * 60},
+    },
+    "bank-transfer-reminders": {
+        "task": "payments.tasks.send_payment_reminders",
+        "schedule": crontab(minute=0, hour=10),
+        "options": {"expires": 24 * 60 * 60},
+    },
+    "social-digest": {
+        "task": "social.tasks.send_social_digest",
+        "schedule": crontab(minute=0, hour=19),
+        "options": {"expires": 24 * 60 * 60},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -193,6 +245,12 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # LINE Login (allauth's LINE provider). The button is shown only when both values are set.
 LINE_LOGIN_CHANNEL_ID = env("LINE_LOGIN_CHANNEL_ID", default="")
 LINE_LOGIN_CHANNEL_SECRET = env("LINE_LOGIN_CHANNEL_SECRET", default="")
+# LINE Messaging API (the official account): push messages and the webhook /line/webhook/. LINE_API_HOST points at
+# a local stub in tests. LINE_ADD_FRIEND_URL is the official account's "add friend" link shown with link codes.
+LINE_API_HOST = env("LINE_API_HOST", default="https://api.line.me")
+LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN", default="")
+LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET", default="")
+LINE_ADD_FRIEND_URL = env("LINE_ADD_FRIEND_URL", default="")
 SOCIALACCOUNT_PROVIDERS = {
     "line": {
         "SCOPE": ["profile", "openid", "email"],

@@ -6,3 +6,6 @@ class SupportConfig(AppConfig):
     name = "shop.support"
     label = "support"
     verbose_name = _("Support")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

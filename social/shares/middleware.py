@@ -1,7 +1,8 @@
 """Notes which share a browser came through when it places an order, without touching the checkout views."""
 
 from . import services
-from .cookies import shared_visit
+from .constants import VISITOR_COOKIE
+from .cookies import set_visitor_key, shared_visit
 
 ORDERS_KEY = "orders"  # payments' session list of the order numbers this browser placed
 
@@ -20,6 +21,13 @@ class ShareAttributionMiddleware:
             placed = [number for number in request.session.get(ORDERS_KEY, []) if number not in before]
             if placed:
                 services.attribution_record_pending(
-                    order_numbers=placed, link_id=visit.link_id, clicked_at=visit.clicked_at
+                    order_numbers=placed,
+                    link_id=visit.link_id,
+                    clicked_at=visit.clicked_at,
+                    visitor_key=request.COOKIES.get(VISITOR_COOKIE, ""),
+                    buyer_ip=request.META.get("REMOTE_ADDR") or None,
                 )
+        new_key = getattr(request, "new_visitor_key", None)  # given at sign-in (receivers.remember_known_device)
+        if new_key:
+            set_visitor_key(response, new_key)
         return response

@@ -97,6 +97,9 @@ class Attribution(models.Model):
         ShareLink, verbose_name=_("share link"), related_name="attributions", on_delete=models.CASCADE
     )
     clicked_at = models.DateTimeField(_("clicked at"))
+    # The buyer's browser and address when the order was placed (fraud checks of share rewards).
+    visitor_key = models.CharField(_("buyer's browser"), max_length=32, blank=True)
+    buyer_ip = models.GenericIPAddressField(_("buyer's IP address"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -143,3 +146,22 @@ class PostDailyStat(models.Model):
             product_clicks=self.total_product_clicks or 0,
             orders=self.total_orders or 0,
         )
+
+
+class KnownDevice(models.Model):
+    """A browser (first-party visitor id) a member has signed in from: a buyer on the same one is not a stranger."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), related_name="+", on_delete=models.CASCADE
+    )
+    visitor_key = models.CharField(_("browser"), max_length=32, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("known browser")
+        verbose_name_plural = _("known browsers")
+        constraints = [models.UniqueConstraint(fields=["user", "visitor_key"], name="shares_device_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.visitor_key[:8]}"

@@ -1,6 +1,7 @@
 """Writes of the shares app: links made lazily, clicks counted once a day, attributions decided after payment."""
 
 import datetime
+import ipaddress
 import logging
 import secrets
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from shop.orders.models import Order
 
 from .constants import ATTRIBUTION_WINDOW
-from .models import Attribution, PostDailyStat, ShareClick, ShareLink
+from .models import Attribution, KnownDevice, PostDailyStat, ShareClick, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -139,15 +140,36 @@ def share_click_record(*, link: ShareLink, visitor_key: str, day: datetime.date)
     return created
 
 
-def attribution_record_pending(*, order_numbers: list[str], link_id: int, clicked_at: datetime.datetime) -> int:
-    """Remembers which share the browser came through when it placed these orders. Decided once paid."""
+def attribution_record_pending(
+    *,
+    order_numbers: list[str],
+    link_id: int,
+    clicked_at: datetime.datetime,
+    visitor_key: str = "",
+    buyer_ip: str | None = None,
+) -> int:
+    """Remembers which share the browser came through when it placed these orders. Decided once paid.
+
+    The buyer's visitor id and IP address are kept for the share-reward fraud checks (same browser as the sharer).
+    """
+    visitor_key = visitor_key if len(visitor_key) == 32 and visitor_key.isalnum() else ""
+    try:
+        buyer_ip = str(ipaddress.ip_address(buyer_ip)) if buyer_ip else None
+    except ValueError:
+        buyer_ip = None
     if timezone.now() - clicked_at > ATTRIBUTION_WINDOW or not ShareLink.objects.filter(pk=link_id).exists():
         return 0
     made = 0
     for order_id in Order.objects.filter(number__in=order_numbers).values_list("pk", flat=True):
         with transaction.atomic():
             _, created = Attribution.objects.get_or_create(
-                order_id=order_id, defaults={"link_id": link_id, "clicked_at": clicked_at}
+                order_id=order_id,
+                defaults={
+                    "link_id": link_id,
+                    "clicked_at": clicked_at,
+                    "visitor_key": visitor_key,
+                    "buyer_ip": buyer_ip,
+                },
             )
         made += created
     return made
@@ -220,3 +242,19 @@ def attribution_tally() -> dict[str, int]:
         if attribution_reverse(order_id=order_id) == Attribution.Status.REVERSED:
             counts["reversed"] += 1
     return counts
+
+
+def known_device_record(*, user, visitor_key: str, ip: str | None = None) -> bool:
+    """Remembers a browser a member signed in from (share-reward fraud checks). True when it is new."""
+    if not (len(visitor_key) == 32 and visitor_key.isalnum()):
+        return False
+    try:
+        ip = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        ip = None
+    try:
+        with transaction.atomic():
+            _, created = KnownDevice.objects.get_or_create(user=user, visitor_key=visitor_key, defaults={"ip": ip})
+    except IntegrityError:  # two sign-ins of the same browser at once
+        return False
+    return created

@@ -70,6 +70,12 @@ def test_migration_created_the_roles_with_least_privilege():
     assert {"catalog.change_product", "catalog.change_variant", "catalog.change_feature"} <= marketing
     assert not any(key.startswith(("accounts.", "payments.")) for key in marketing)
     assert "orders.view_order" not in marketing
+    # Marketing runs coupons and share campaigns but never sees a member's points, coupon uses or the review queue.
+    assert {"loyalty.change_coupon", "share_rewards.change_sharecampaign"} <= marketing
+    assert (
+        not {"loyalty.view_pointentry", "loyalty.view_couponredemption", "share_rewards.view_sharepurchase"} & marketing
+    )
+    assert "share_rewards.change_sharepurchase" in support and "loyalty.change_pointentry" not in support
 
 
 def test_sync_staff_roles_restores_each_role_and_is_idempotent():

@@ -1,4 +1,4 @@
-"""The order confirmation e-mail (sent through the real signal -> receiver -> task path), and the payment jobs."""
+"""The order confirmation (through the real signal -> receiver -> notifications outbox path), and the payment jobs."""
 
 import io
 import uuid
@@ -13,6 +13,8 @@ from django.utils.translation import gettext
 from payments import emails, tasks
 from payments.models import Payment, PaymentSettings
 from payments.services import checkout_place_order
+from shop.notifications import services as notification_services
+from shop.notifications.models import Notification
 from shop.orders import services as order_services
 from shop.orders.models import Cart, Order, ShippingMethod
 from tests.factories import VariantFactory
@@ -136,31 +138,48 @@ def test_sending_again_sends_nothing_more(place, django_capture_on_commit_callba
     tasks.send_order_confirmation.delay(order.pk)
     tasks.send_order_confirmation(order.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        order_services.order_mark_paid(order_id=order.pk)  # order_paid enqueues the task once more
+        order_services.order_mark_paid(order_id=order.pk)  # order_paid asks for the confirmation once more
 
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_releases_the_claim_for_the_retry(monkeypatch):
-    # Without the on-commit callbacks nothing is sent at placement; the service is driven by hand.
+def test_a_failed_outbox_write_releases_the_claim_and_a_failed_send_is_retried_once(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # Without the on-commit callbacks nothing is written at placement; the service is driven by hand.
     order = checkout_place_order(
         cart=_cart(), checkout_token=uuid.uuid4(), details=_details(payment_method="bank_transfer")
     )
 
-    def smtp_down(self, fail_silently=False):
-        raise ConnectionRefusedError("smtp down")
+    def outbox_broken(**kwargs):
+        raise RuntimeError("template error")
 
     with monkeypatch.context() as patch:
-        patch.setattr("django.core.mail.EmailMultiAlternatives.send", smtp_down)
-        with pytest.raises(OSError):
-            emails.order_confirmation_send(order_id=order.pk)
+        patch.setattr(emails, "notification_enqueue", outbox_broken)
+        with pytest.raises(RuntimeError):
+            emails.order_confirmation_enqueue(order_id=order.pk)
     order.refresh_from_db()
-    assert order.confirmation_sent_at is None
-    assert mail.outbox == []
+    assert order.confirmation_sent_at is None  # rolled back with the failed write: the next call writes it
+    assert not Notification.objects.exists()
 
-    assert emails.order_confirmation_send(order_id=order.pk) is True
-    assert emails.order_confirmation_send(order_id=order.pk) is False
-    assert len(mail.outbox) == 1
+    def smtp_down(self, *args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
+        patch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", smtp_down)
+        assert emails.order_confirmation_enqueue(order_id=order.pk) is True
+        assert emails.order_confirmation_enqueue(order_id=order.pk) is False
+    [row] = Notification.objects.all()
+    assert row.status == Notification.Status.FAILED and row.next_attempt_at is not None
+    assert mail.outbox == []
+    order.refresh_from_db()
+    assert order.confirmation_sent_at == row.created_at  # when it was written to the outbox
+
+    later = row.next_attempt_at
+    assert notification_services.notifications_sweep(now=later) == {"sent": 1}
+    assert notification_services.notifications_sweep(now=later) == {}
+    [message] = mail.outbox
+    assert order.number in message.subject
 
 
 def test_cash_on_delivery_order_gets_one_confirmation_with_the_fee(place):

@@ -37,6 +37,16 @@ def test_verified_badge_only_for_buyers(client, product, shipping_methods):
     assert html.count("購入確認済み") + html.count("Verified purchase") == 1
 
 
+def test_a_buyers_review_the_spam_filter_holds_waits_for_staff_with_the_reason(product):
+    buyer = make_user(display_name="かいもの")
+    buy(buyer, product.variants.first())
+    review = write(buyer, product, title="在宅で稼げる副業を紹介します")
+    assert review.verified_purchase and review.status == Review.Status.PENDING
+    assert "副業" in review.held_reason
+    clean = write(buyer, product, title="サイズぴったりでした")
+    assert clean.status == Review.Status.PUBLISHED and clean.held_reason == ""
+
+
 def test_one_review_per_user_and_product_an_edit_updates_it(client, product, verified_user):
     write(verified_user, product, rating=2, title="最初")
     write(verified_user, product, rating=4, title="書き直し")

@@ -10,6 +10,7 @@ from .cart import (  # noqa: F401
 )
 from .orders import (  # noqa: F401
     CheckoutDetails,
+    order_apply_discount,
     order_cancel,
     order_change_payment_method,
     order_flag,

@@ -41,9 +41,12 @@ class ShippingQuote:
     date_max: datetime.date
 
 
-def shipping_quote(*, method: ShippingMethod, subtotal: int, prefecture: str, today: datetime.date) -> ShippingQuote:
-    """Fee (free at or above the method's threshold) and the delivery window, a little later to remote areas."""
-    fee = 0 if method.free_over is not None and subtotal >= method.free_over else method.fee
+def shipping_quote(
+    *, method: ShippingMethod, subtotal: int, prefecture: str, today: datetime.date, free: bool = False
+) -> ShippingQuote:
+    """Fee (free at or above the method's threshold, or when a coupon or rank says so) and the delivery window,
+    a little later to remote areas."""
+    fee = 0 if free or (method.free_over is not None and subtotal >= method.free_over) else method.fee
     extra = method.remote_extra_days if prefecture in REMOTE_PREFECTURES else 0
     return ShippingQuote(
         fee=fee,
@@ -82,6 +85,7 @@ def order_place_from_cart(
     reserved_until: datetime.datetime | None = None,
     payment_due: datetime.date | None = None,
     initial_status: str = Status.PENDING_PAYMENT,
+    free_shipping: bool = False,
 ) -> Order:
     """Turn the cart into an order and reserve its stock under row locks.
 
@@ -120,7 +124,9 @@ def order_place_from_cart(
 
         subtotal = sum(variants[line.variant_id].price * line.quantity for line in lines)
         today = timezone.localdate()
-        quote = shipping_quote(method=method, subtotal=subtotal, prefecture=details.prefecture, today=today)
+        quote = shipping_quote(
+            method=method, subtotal=subtotal, prefecture=details.prefecture, today=today, free=free_shipping
+        )
         discount = min(discount, subtotal)
         order = Order(
             checkout_token=checkout_token,
@@ -178,6 +184,29 @@ def order_place_from_cart(
         CartLine.objects.filter(cart=cart).delete()
         _event(order, gettext_noop("Order placed"), status=order.status, actor=user)
         _send_on_commit(signals.order_placed, order.pk)
+    return order
+
+
+def order_apply_discount(*, order_id: int, coupon_code: str, coupon_discount: int, points_used: int) -> Order:
+    """Records a coupon and points on an order still waiting for payment; the total follows.
+
+    Called inside the checkout's transaction, right after the order is placed, by the app that checked the coupon
+    and took the points. The discount never exceeds the items' price.
+    """
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status not in {Status.PENDING_PAYMENT, Status.PROCESSING} or order.paid_at is not None:
+            raise OrderStateError(_("A discount can only be added before payment."))
+        discount = coupon_discount + points_used
+        if coupon_discount < 0 or points_used < 0 or discount > order.subtotal:
+            raise CheckoutError(_("The discount cannot be more than the price of the items."))
+        order.coupon_code = coupon_code
+        order.points_used = points_used
+        order.discount = discount
+        order.total = order.subtotal + order.shipping_fee + order.payment_fee - discount
+        order.save(update_fields=["coupon_code", "points_used", "discount", "total", "updated_at"])
+        if discount:
+            _event(order, gettext_noop("Coupon and points applied"), public=False)
     return order
 
 

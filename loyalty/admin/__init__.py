@@ -1,0 +1,1 @@
+from . import campaigns, coupons, points, surveys  # noqa: F401

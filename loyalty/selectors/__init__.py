@@ -1,0 +1,1 @@
+"""Reads of the loyalty app: `points` (balance, history, limits, ranks) and `coupons`."""

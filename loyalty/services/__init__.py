@@ -1,0 +1,1 @@
+"""Writes of the loyalty app: `points` (ledger, earning, redeeming, expiry), `ranks`, `coupons`."""
