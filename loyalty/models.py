@@ -54,7 +54,9 @@ class LoyaltySettings(models.Model):
         blank=True,
         related_name="+",
         on_delete=models.SET_NULL,
-        help_text=_("A personal copy, valid to the end of the month, is given on the 1st of each member's birthday month."),
+        help_text=_(
+            "A personal copy, valid to the end of the month, is given on the 1st of each member's birthday month."
+        ),
     )
 
     class Meta:
@@ -144,7 +146,12 @@ class PointEntry(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
@@ -205,8 +212,23 @@ class Coupon(models.Model):
     ranks = models.ManyToManyField(
         Rank, verbose_name=_("only for ranks"), blank=True, related_name="+", help_text=_("Empty: every rank.")
     )
+    segments = models.ManyToManyField(
+        "Segment",
+        verbose_name=_("only for segments"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: everyone. Otherwise the member must be in one of these segments when ordering."),
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     members_only = models.BooleanField(_("members only"), default=False)
+    # "Only these items": with products or categories set, the discount is taken only on the matching cart items
+    # (a category includes its sub-categories); both empty means the whole order.
+    products = models.ManyToManyField(
+        "catalog.Product", verbose_name=_("only these products"), blank=True, related_name="+"
+    )
+    categories = models.ManyToManyField(
+        "catalog.Category", verbose_name=_("only these categories"), blank=True, related_name="+"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("personal coupon of"),
@@ -263,7 +285,12 @@ class CouponRedemption(models.Model):
         Order, verbose_name=_("order"), related_name="coupon_redemption", on_delete=models.CASCADE
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("member"), null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
     )
     email = models.EmailField(_("email"))
     amount = models.PositiveIntegerField(_("discount"))
@@ -648,3 +675,88 @@ class CampaignClick(models.Model):
 
     def __str__(self):
         return f"{self.recipient_id} {self.url}"
+
+
+class LifecycleSettings(models.Model):
+    """One row: which lifecycle messages go out and when (loyalty.services.lifecycle)."""
+
+    follow_up_enabled = models.BooleanField(_("send a follow-up after delivery"), default=True)
+    follow_up_days = models.PositiveSmallIntegerField(
+        _("follow-up this many days after delivery"),
+        default=3,
+        help_text=_("Asks whether the items are to the member's liking, with links to the order and a review."),
+    )
+    # Turning the follow-up on (or a worker stopped for days) must not send it for every order of the past.
+    follow_up_max_late_days = models.PositiveSmallIntegerField(_("skip follow-ups later than (days)"), default=14)
+    anniversary_enabled = models.BooleanField(_("send a first-order anniversary message"), default=True)
+    anniversary_max_late_days = models.PositiveSmallIntegerField(
+        _("skip anniversary messages later than (days)"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("lifecycle message settings")
+        verbose_name_plural = _("lifecycle message settings")
+
+    def __str__(self):
+        return str(_("Lifecycle message settings"))
+
+    @classmethod
+    def load(cls) -> "LifecycleSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class EventInvitation(models.Model):
+    """An invitation to a shop event (a pop-up store, a live sale, a styling session) sent to members as marketing:
+    only to those who agreed to marketing messages, within the weekly cap, never in quiet hours."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("All members")
+        SEGMENT = "segment", _("A segment")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(_("text"))
+    event_at = models.DateTimeField(_("event date and time"))
+    link = models.CharField(
+        _("link"), max_length=300, blank=True, help_text=_("A page of the shop (/p/…) or a full https:// address.")
+    )
+    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.ALL)
+    segment = models.ForeignKey(
+        Segment,
+        verbose_name=_("segment"),
+        null=True,
+        blank=True,
+        related_name="event_invitations",
+        on_delete=models.PROTECT,
+    )
+    send_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    sent_at = models.DateTimeField(_("finished sending at"), null=True, blank=True)
+    recipients = models.PositiveIntegerField(_("messages written"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-event_at",)
+        verbose_name = _("event invitation")
+        verbose_name_plural = _("event invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(audience="segment") | Q(segment__isnull=False), name="loyalty_invitation_segment_set"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

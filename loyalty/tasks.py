@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services import campaigns, coupons, points, ranks
+from .services import catch_up as catch_up_service
 
 
 @shared_task
@@ -67,3 +68,15 @@ def send_campaign(campaign_id: int) -> int:
 @shared_task
 def send_scheduled_campaigns() -> int:
     return campaigns.campaigns_send_due()
+
+
+@shared_task
+def catch_up() -> dict[str, int]:
+    return catch_up_service.loyalty_catch_up()
+
+
+@shared_task
+def send_lifecycle_messages() -> dict[str, int]:
+    from .services import lifecycle
+
+    return lifecycle.lifecycle_send_due()

@@ -98,6 +98,15 @@ def _intent_state(intent) -> IntentState:
     )
 
 
+def ping() -> str:
+    """A read-only call that proves the key works (for `manage.py check_integrations`)."""
+    try:
+        _client().v1.customers.list(params={"limit": 1})
+    except stripe.StripeError as error:
+        raise _wrap(error) from error
+    return settings.STRIPE_API_BASE or "api.stripe.com"
+
+
 def customer_create(*, email: str) -> str:
     try:
         return _client().v1.customers.create(params={"email": email}).id

@@ -54,9 +54,11 @@ def checkout_pricing(
     coupon_code: str = "",
     points: int = 0,
     payment_fees: dict[str, int] | None = None,
+    lines: list[tuple[int, int, int]] | None = None,
 ) -> Pricing:
     """The order's figures with the coupon and points asked for; a coupon or points that cannot be used are left
-    out and the reason is given in coupon_error / points_error (in the shopper's language)."""
+    out and the reason is given in coupon_error / points_error (in the shopper's language). lines are the cart's
+    (product id, category id, amount), for coupons limited to some items."""
     member = user is not None and user.is_authenticated
     free = member and rank_free_shipping(user=user)
     shipping = shipping_quote(
@@ -65,7 +67,7 @@ def checkout_pricing(
     coupon, coupon_discount, coupon_error = None, 0, ""
     if coupon_code:
         try:
-            quote = coupon_quote(code=coupon_code, user=user, items_total=subtotal, shipping_fee=shipping)
+            quote = coupon_quote(code=coupon_code, user=user, items_total=subtotal, shipping_fee=shipping, lines=lines)
         except CouponError as error:
             coupon_error = str(error)
         else:

@@ -54,6 +54,9 @@ def checkout_preview(
         coupon_code=coupon_code,
         points=points,
         payment_fees=payment_method_fees(total_before_fee=subtotal + quote.fee),
+        lines=[
+            (line.variant.product_id, line.variant.product.category_id, line.subtotal.amount) for line in view.lines
+        ],
     )
     gap = None
     if not pricing.free_shipping and method.free_over is not None and subtotal < method.free_over:

@@ -19,6 +19,7 @@ from shop.orders.exceptions import CheckoutError, OrderStateError
 from shop.orders.models import Cart, Order, ShippingMethod
 
 from . import gateway
+from .emails import payment_failed_enqueue
 from .exceptions import PaymentError
 from .models import Payment, PaymentSettings, Refund, StripeCustomer, WebhookEvent
 from .pricing import CARD_MINIMUM, checkout_pricing
@@ -136,7 +137,12 @@ def checkout_place_order(
     payment follows on the next page. A coupon or points that can no longer be used stop the order (nothing is
     written) with the reason, so the shopper sees the price they agreed to or none."""
     config = PaymentSettings.load()
-    subtotal = sum(line.variant.price * line.quantity for line in cart.lines.select_related("variant"))
+    cart_lines = list(cart.lines.select_related("variant__product"))
+    subtotal = sum(line.variant.price * line.quantity for line in cart_lines)
+    coupon_lines = [
+        (line.variant.product_id, line.variant.product.category_id, line.variant.price * line.quantity)
+        for line in cart_lines
+    ]
     method = ShippingMethod.objects.filter(pk=details.shipping_method_id, is_active=True).first()
     if method is None:
         raise CheckoutError(_("Please choose a shipping method."))
@@ -152,6 +158,7 @@ def checkout_place_order(
         coupon_code=coupon_code,
         points=points,
         payment_fees=payment_method_fees(total_before_fee=subtotal + base_shipping),
+        lines=coupon_lines,
     )
     if pricing.error:
         raise CheckoutError(pricing.error)
@@ -367,8 +374,6 @@ def card_payment_complete(*, order: Order) -> CardResult:
 
 
 def _fail(payment: Payment, *, code: str, message: str) -> CardResult:
-    from .emails import payment_failed_enqueue
-
     payment.status = Payment.Status.FAILED
     payment.error_code = code[:100]
     payment.error_message = message[:300]

@@ -14,6 +14,7 @@ echo "==> Database: ${DATABASE_URL:-SQLite (db.sqlite3)}" | sed -E 's#://[^@/]*@
 echo "==> Demo data (the first run draws the product pictures; later runs only fill in what is missing)"
 "$PY" manage.py seed_demo
 "$PY" manage.py seed_demo_social  # members, feed posts, likes, comments, follows and reviews
+"$PY" manage.py seed_demo_loyalty  # coupons WELCOME500 / SHIPFREE, a share campaign, points for the demo shopper
 
 # The dev settings serve static files from static/ through runserver; only other settings need collectstatic.
 if [[ "$DJANGO_SETTINGS_MODULE" != "shop.settings.dev" ]]; then

@@ -18,6 +18,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("social.shares.urls")),
     path("", include("social.rewards.urls")),
+    path("", include("social.draws.urls")),
+    path("", include("social.recommend.urls")),
     path("", include("loyalty.urls")),
     path("", include("loyalty.urls_campaigns")),
     path("", include("shop.reviews.urls")),

@@ -1,1 +1,1 @@
-from . import campaigns, coupons, points, surveys  # noqa: F401
+from . import campaigns, coupons, lifecycle, points, surveys  # noqa: F401

@@ -93,7 +93,7 @@ class CouponAdmin(PersonalDataAuditMixin, admin.ModelAdmin):
     search_fields = ("code", "name", "owner__email", "issue_key")
     list_select_related = ("owner",)
     raw_id_fields = ("owner", "template")
-    filter_horizontal = ("ranks",)
+    filter_horizontal = ("ranks", "segments")
     readonly_fields = ("template", "issue_key", "created_at")
     actions = ("deactivate",)
     inlines = (RedemptionInline,)
@@ -101,7 +101,7 @@ class CouponAdmin(PersonalDataAuditMixin, admin.ModelAdmin):
         (None, {"fields": ("code", "name", "description", "is_active", "is_listed")}),
         (_("Discount"), {"fields": ("kind", "value", "max_discount", "min_subtotal")}),
         (_("Validity and limits"), {"fields": ("valid_from", "valid_until", "max_uses", "max_uses_per_user")}),
-        (_("Who may use it"), {"fields": ("members_only", "channel", "ranks")}),
+        (_("Who may use it"), {"fields": ("members_only", "channel", "ranks", "segments")}),
         (
             _("Personal copy"),
             {

@@ -10,17 +10,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from allauth.socialaccount.models import SocialAccount
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from shop.catalog.models import Category
 from shop.core.money import Money
+from shop.notifications.models import LineLink
 
 from ..models import Coupon, CouponRedemption, LoyaltySettings, Rank
+from .campaigns import segment_users
 from .points import rank_current
 
 COUNTED = (CouponRedemption.Status.HELD, CouponRedemption.Status.USED)
+
+# A cart or order line as a coupon sees it: (product id, category id, amount in yen).
+CouponLine = tuple[int, int, int]
 
 
 class CouponRow(NamedTuple):
@@ -61,8 +66,13 @@ def _member(user):
 
 
 def _line_linked(user) -> bool:
-    """A member counts as LINE-linked when they sign in with LINE (allauth's LINE provider)."""
-    return SocialAccount.objects.filter(user=user, provider="line").exists()
+    """A member counts as LINE-linked when messages can reach them on LINE: linked by LINE Login or by sending the
+    link code to the official account (shop.notifications keeps the link; segments use the same rule)."""
+    return LineLink.objects.filter(user=user).exists()
+
+
+def _in_any_segment(user, segments) -> bool:
+    return any(segment_users(segment=segment).filter(pk=user.pk).exists() for segment in segments)
 
 
 def _rank_names(ranks) -> str:
@@ -103,7 +113,7 @@ def coupon_find(*, code: str, user) -> Coupon | None:
     code = coupon_code_normalise(code)
     if not code:
         return None
-    coupon = Coupon.objects.filter(code=code, is_active=True).prefetch_related("ranks").first()
+    coupon = Coupon.objects.filter(code=code, is_active=True).prefetch_related("ranks", "segments").first()
     member = _member(user)
     if coupon is not None and coupon.owner_id is not None and member is not None and coupon.owner_id != member.pk:
         return None
@@ -133,10 +143,15 @@ def _problem(
         return coupon_unknown_message(coupon.code)
     if ranks and (who.rank is None or who.rank.pk not in {rank.pk for rank in ranks}):
         return _("This coupon is only for members of the rank %(ranks)s.") % {"ranks": _rank_names(ranks)}
+    segments = list(coupon.segments.all())
+    if segments and (who.user is None or not _in_any_segment(who.user, segments)):
+        return _("This coupon is only for selected members.") if who.user else _(
+            "This coupon is for members only. Please log in to use it."
+        )
     if coupon.channel == Coupon.Channel.LINE and not who.line_linked:
         return _(
             "This coupon is only for members who have linked their LINE account. "
-            "Log in with LINE once to link it, then try again."
+            "Link it on your notification settings page, then try again."
         )
     if coupon.max_uses is not None and used_total >= coupon.max_uses:
         return _("Sorry, this coupon has reached its limit of uses.")
@@ -150,6 +165,32 @@ def _problem(
     return ""
 
 
+def coupon_restriction(coupon: Coupon) -> tuple[set[int], set[int]] | None:
+    """The coupon's "only these items": (product ids, category ids with their sub-categories), or None when it
+    applies to the whole order."""
+    product_ids = {product.pk for product in coupon.products.all()}
+    category_ids = {category.pk for category in coupon.categories.all()}
+    if not product_ids and not category_ids:
+        return None
+    if category_ids:
+        category_ids |= set(Category.objects.filter(parent_id__in=category_ids).values_list("pk", flat=True))
+    return product_ids, category_ids
+
+
+def coupon_eligible_total(*, coupon: Coupon, items_total: int, lines: list[CouponLine] | None) -> int:
+    """What the discount is taken on: the whole items_total, or for a coupon limited to some items the matching
+    lines only (no lines given: nothing matches, so a limited coupon is never applied to a whole order by mistake)."""
+    restriction = coupon_restriction(coupon)
+    if restriction is None:
+        return items_total
+    product_ids, category_ids = restriction
+    return sum(
+        amount
+        for product_id, category_id, amount in lines or ()
+        if product_id in product_ids or category_id in category_ids
+    )
+
+
 def coupon_problem(
     *,
     coupon: Coupon,
@@ -158,9 +199,11 @@ def coupon_problem(
     email: str = "",
     exclude_order_id: int | None = None,
     now: datetime.datetime | None = None,
+    lines: list[CouponLine] | None = None,
 ) -> str:
     """Why the shopper (a member, or a guest by e-mail) cannot use the coupon on items costing items_total ("" if
-    they can). items_total None skips the minimum purchase. Uses held for unpaid orders count as uses."""
+    they can). items_total None skips the minimum purchase. Uses held for unpaid orders count as uses. A coupon
+    limited to some items also needs one of them among lines (the cart's or the order's)."""
     who = _Who(user=_member(user), email=email)
     counted = CouponRedemption.objects.filter(coupon=coupon, status__in=COUNTED)
     if exclude_order_id is not None:
@@ -169,7 +212,7 @@ def coupon_problem(
     used_by_shopper = 0
     if coupon.max_uses_per_user is not None:
         used_by_shopper = counted.filter(pk__in=who.redemptions().values("pk")).count()
-    return _problem(
+    problem = _problem(
         coupon,
         who,
         items_total=items_total,
@@ -177,6 +220,10 @@ def coupon_problem(
         used_total=used_total,
         used_by_shopper=used_by_shopper,
     )
+    if not problem and items_total is not None and coupon_restriction(coupon) is not None:
+        if not coupon_eligible_total(coupon=coupon, items_total=0, lines=lines):
+            problem = _("This coupon is only for certain items, and none of them is in your cart.")
+    return problem
 
 
 def coupon_item_discount(*, coupon: Coupon, items_total: int) -> int:
@@ -253,7 +300,7 @@ def _candidates(user):
             is_template=is_template,
         )
         .exclude(Q(owner=None) & Q(is_template=True))
-        .prefetch_related("ranks")
+        .prefetch_related("ranks", "segments")
         .order_by("valid_until", "-created_at")
     ), who
 

@@ -14,7 +14,7 @@ def survey_is_open(*, survey: Survey, now: datetime.datetime | None = None) -> b
     return survey.is_open and (survey.closes_at is None or survey.closes_at > now)
 
 
-def survey_get_published(*, slug: str) -> Survey | None:
+def survey_get_by_slug(*, slug: str) -> Survey | None:
     return Survey.objects.select_related("reward_coupon").filter(slug=slug).first()
 
 

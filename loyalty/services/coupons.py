@@ -16,12 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderLine
 
 from ..exceptions import CouponError
 from ..models import Coupon, CouponRedemption, LoyaltySettings
 from ..selectors.coupons import (
+    CouponLine,
     coupon_code_normalise,
+    coupon_eligible_total,
     coupon_find,
     coupon_item_discount,
     coupon_problem,
@@ -47,8 +49,12 @@ def _unknown(code: str) -> CouponError:
     return CouponError(coupon_unknown_message(code))
 
 
-def coupon_quote(*, code: str, user, items_total: int, shipping_fee: int) -> CouponQuote:
+def coupon_quote(
+    *, code: str, user, items_total: int, shipping_fee: int, lines: list[CouponLine] | None = None
+) -> CouponQuote:
     """What the coupon would take off items costing items_total; raises CouponError saying why it cannot be used.
+    lines [(product id, category id, amount)] are needed for a coupon limited to some items (the discount is then
+    taken on the matching lines only).
 
     Reads only: the limits are checked again under a lock when the order is placed (`coupon_hold_for_order`).
     """
@@ -56,14 +62,24 @@ def coupon_quote(*, code: str, user, items_total: int, shipping_fee: int) -> Cou
     coupon = coupon_find(code=code, user=user)
     if coupon is None:
         raise _unknown(code)
-    problem = coupon_problem(coupon=coupon, user=user, items_total=items_total)
+    problem = coupon_problem(coupon=coupon, user=user, items_total=items_total, lines=lines)
     if problem:
         raise CouponError(problem)
+    eligible = coupon_eligible_total(coupon=coupon, items_total=items_total, lines=lines)
     return CouponQuote(
         coupon=coupon,
-        discount=coupon_item_discount(coupon=coupon, items_total=items_total),
+        discount=coupon_item_discount(coupon=coupon, items_total=eligible),
         free_shipping=coupon.kind == Coupon.Kind.FREE_SHIPPING,
     )
+
+
+def _order_coupon_lines(order: Order) -> list[CouponLine]:
+    return [
+        (product_id, category_id, unit_price * quantity)
+        for product_id, category_id, unit_price, quantity in OrderLine.objects.filter(
+            order=order, variant__isnull=False
+        ).values_list("variant__product_id", "variant__product__category_id", "unit_price", "quantity")
+    ]
 
 
 def coupon_hold_for_order(*, code: str, order: Order, user) -> CouponRedemption:
@@ -84,15 +100,22 @@ def coupon_hold_for_order(*, code: str, order: Order, user) -> CouponRedemption:
             if existing.coupon_id == coupon.pk and existing.status != CouponRedemption.Status.RELEASED:
                 return existing  # the same checkout sent twice
             raise CouponError(_("This order already has a coupon."))
+        lines = _order_coupon_lines(order)
         problem = coupon_problem(
-            coupon=coupon, user=user, items_total=order.subtotal, email=order.email, exclude_order_id=order.pk
+            coupon=coupon,
+            user=user,
+            items_total=order.subtotal,
+            email=order.email,
+            exclude_order_id=order.pk,
+            lines=lines,
         )
         if problem:
             raise CouponError(problem)
         if coupon.kind == Coupon.Kind.FREE_SHIPPING:
             amount = order.shipping_fee
         else:
-            amount = coupon_item_discount(coupon=coupon, items_total=order.subtotal)
+            eligible = coupon_eligible_total(coupon=coupon, items_total=order.subtotal, lines=lines)
+            amount = coupon_item_discount(coupon=coupon, items_total=eligible)
         return CouponRedemption.objects.create(
             coupon=coupon,
             order=order,
@@ -165,6 +188,8 @@ def coupon_issue_personal(
                     return None
                 continue
             copy.ranks.set(template.ranks.all())
+            copy.products.set(template.products.all())
+            copy.categories.set(template.categories.all())
             logger.info("coupon %s issued to user %s for %s", copy.code, user.pk, issue_key)
             return copy
     raise RuntimeError("Could not find a free coupon code")

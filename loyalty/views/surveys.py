@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from ..models import SurveyQuestion
-from ..selectors.surveys import survey_answered, survey_get_published, survey_is_open
+from ..selectors.surveys import survey_answered, survey_get_by_slug, survey_is_open
 from ..services.surveys import SurveyAlreadyAnswered, SurveyError, survey_submit
 
 RATINGS = [(value, str(value)) for value in range(1, 6)]
@@ -46,7 +46,7 @@ class SurveyForm(forms.Form):
 
 @login_required
 def survey_detail(request, slug: str):
-    survey = survey_get_published(slug=slug)
+    survey = survey_get_by_slug(slug=slug)
     if survey is None:
         raise Http404
     if survey_answered(survey=survey, user=request.user):

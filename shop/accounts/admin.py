@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.core.admin_audit import PersonalDataAuditMixin
 
-from . import admin_audit, admin_privacy  # noqa: F401  (access log, addresses; legal pages, consents, requests)
+from . import admin_audit, admin_privacy, admin_signin  # noqa: F401  (access log, addresses; legal, consents, requests; sign-ins)
 from .models import User
 
 

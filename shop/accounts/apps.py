@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import privacy_receivers, receivers  # noqa: F401
+        from . import privacy_receivers, receivers, signin_receivers  # noqa: F401
 
         post_migrate.connect(_sync_staff_roles, dispatch_uid="accounts_sync_staff_roles")
 

@@ -244,3 +244,52 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.staff} → {self.what}"
+
+
+class KnownBrowser(models.Model):
+    """A browser a member has signed in from, recognised by the long-lived signed "shop_device" cookie.
+
+    Account protection only: a sign-in from a browser that is not known for this member sends a notice. (The social
+    layer's shares.KnownDevice is a different thing: a fraud signal for share rewards.)"""
+
+    user = models.ForeignKey(User, verbose_name=_("member"), related_name="known_browsers", on_delete=models.CASCADE)
+    device_id = models.CharField(_("browser id"), max_length=64)
+    label = models.CharField(_("device"), max_length=100, blank=True)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        ordering = ("-last_seen",)
+        verbose_name = _("known browser (sign-in)")
+        verbose_name_plural = _("known browsers (sign-in)")
+        constraints = [models.UniqueConstraint(fields=["user", "device_id"], name="accounts_known_browser_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.label or self.device_id[:8]}"
+
+
+class SignInEvent(models.Model):
+    """Every sign-in attempt, successful or not: the record staff read for unusual patterns."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("member"), null=True, blank=True, related_name="sign_in_events", on_delete=models.SET_NULL
+    )
+    email = models.CharField(_("e-mail address tried"), max_length=254, blank=True)
+    success = models.BooleanField(_("succeeded"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The /24 (IPv4) or /48 (IPv6) the address is in: one home, office or carrier gateway.
+    network = models.CharField(_("network"), max_length=50, blank=True, db_index=True)
+    user_agent = models.CharField(_("browser (user agent)"), max_length=300, blank=True)
+    device_label = models.CharField(_("device"), max_length=100, blank=True)
+    known_device = models.BooleanField(_("known browser"), default=False)
+    notice_sent = models.BooleanField(_("new sign-in notice sent"), default=False)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        indexes = [models.Index(fields=["network", "success", "created_at"], name="accounts_signin_network")]
+
+    def __str__(self):
+        return f"{self.email or self.user_id} {'✓' if self.success else '✗'} {self.ip or ''}"

@@ -20,7 +20,7 @@ MARKETING = "Marketing"
 
 SHOP_APPS = (
     "accounts", "core", "notifications", "catalog", "orders", "reviews", "support", "dashboard", "loyalty",
-    "payments", "social", "shares", "share_rewards",
+    "payments", "social", "shares", "share_rewards", "draws", "recommend", "perks",
 )  # fmt: skip
 
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -59,7 +59,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "share_rewards.view_*",
             # The share-reward review queue: approve or reject purchases the fraud checks held back.
             "share_rewards.change_sharepurchase",
+            "draws.view_*",
             "notifications.view_*",
+            "dashboard.view_analytics",
+            "dashboard.view_calendarevent",
         ),
         "deny": ("support.delete_*",),
     },
@@ -75,6 +78,13 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "share_rewards.*_sharetier",
             "shares.view_sharelink",
             "shares.view_postdailystat",
+            "draws.*_draw",
+            "perks.*",
+            "recommend.view_recommendationstat",
+            # Aggregates, the event calendar and exports of products and campaign results (no personal data).
+            "dashboard.view_analytics",
+            "dashboard.export_reports",
+            "dashboard.*_calendarevent",
         ),
         # Member-level loyalty records (balances, ledgers, who used which coupon, answers) are customer data.
         "deny": (

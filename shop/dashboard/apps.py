@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class DashboardConfig(AppConfig):
     name = "shop.dashboard"
     label = "dashboard"
-    verbose_name = _("Dashboard")
+    verbose_name = _("Analytics")

@@ -27,6 +27,7 @@ GROUPS: dict[str, KindGroup] = {
     for group in (
         KindGroup("orders", _("Orders, payment and shipping"), locked=frozenset({Channel.EMAIL})),
         KindGroup("points", _("Points, coupons and rank")),
+        KindGroup("follow_up", _("Follow-ups after delivery (how you like your items)")),
         KindGroup("support", _("Replies to your inquiries")),
         KindGroup("social", _("Daily digest of likes, comments and new followers")),
         KindGroup("marketing", _("Sales, new arrivals and coupons"), marketing=True),
@@ -52,8 +53,15 @@ KINDS: dict[str, str] = {
     "inquiry_reply": "support",
     "social_digest": "social",
     "line_linked": "account",
+    "new_sign_in": "account",
+    "purchase_follow_up": "follow_up",
+    "order_anniversary": "marketing",
+    "event_invitation": "marketing",
+    "draw_won": "account",
     "campaign": "marketing",
     "campaign_test": "account",
+    # A personal-data leak notice (APPI): the law requires it, so it cannot be switched off.
+    "incident_notice": "account",
 }
 
 

@@ -159,9 +159,7 @@ def review_request_send(*, order_id: int) -> bool:
 def _review_request_context(*, order: Order, items: list[ReviewRequestItem]) -> dict:
     language = order_language(order)
     with translation.override(language):
-        links = [
-            {"name": item.product.name, "url": site_url(review_request_path(item_id=item.pk))} for item in items
-        ]
+        links = [{"name": item.product.name, "url": site_url(review_request_path(item_id=item.pk))} for item in items]
         return {
             **order_context(order),
             "language": language,

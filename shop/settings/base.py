@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "social",
     "social.shares",
     "social.rewards",
+    "social.draws",
+    "social.recommend",
+    "social.perks",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "shop.core.csp.ShopCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shop.accounts.middleware_device.KnownBrowserCookieMiddleware",
     "shop.core.middleware.ShopLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +130,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker died before acknowledging it goes back to the queue after visibility_timeout seconds (acks
+# late + Redis). Keep it above the longest countdown a task is retried with; the fault tests lower it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="shop")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -133,6 +143,11 @@ CELERY_TIMEZONE = "Asia/Tokyo"
 # Copied into django_celery_beat's tables when beat starts (staff can pause them in admin). Each job is also a
 # manage.py command. A run that waited longer than its interval is dropped: the next one does the same work.
 CELERY_BEAT_SCHEDULE = {
+    "rebuild-recommendations": {
+        "task": "social.recommend.tasks.rebuild_recommendations",
+        "schedule": crontab(minute=47),
+        "options": {"expires": 60 * 60},
+    },
     "release-expired-orders": {
         "task": "shop.orders.tasks.release_expired_reservations",
         "schedule": crontab(minute="*/5"),
@@ -152,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "social.shares.tasks.tally_attribution",
         "schedule": crontab(minute=17),
         "options": {"expires": 60 * 60},
+    },
+    "loyalty-catch-up": {
+        "task": "loyalty.tasks.catch_up",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 10 * 60},
     },
     "expire-points": {
         "task": "loyalty.tasks.expire_points",
@@ -178,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "social.rewards.tasks.tally_share_rewards",
         "schedule": crontab(minute=37),
         "options": {"expires": 60 * 60},
+    },
+    "lifecycle-messages": {
+        "task": "loyalty.tasks.send_lifecycle_messages",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60},
     },
     "send-scheduled-campaigns": {
         "task": "loyalty.tasks.send_scheduled_campaigns",
@@ -313,6 +338,18 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
     }
 }
+
+# Google tag id ("G-XXXX"): loaded only for visitors who accepted analytics cookies (shop.dashboard.templatetags),
+# and only then does the policy allow Google's tag and measurement hosts.
+ANALYTICS_TAG_ID = env("ANALYTICS_TAG_ID", default="")
+if ANALYTICS_TAG_ID:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"] += ["https://www.googletagmanager.com"]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"] += [
+        "https://www.googletagmanager.com", "https://*.google-analytics.com", "https://*.analytics.google.com",
+    ]  # fmt: skip
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += [
+        "https://www.googletagmanager.com", "https://*.google-analytics.com",
+    ]  # fmt: skip
 
 # Shop rules staff and operators tune.
 SHOP_NAME = env("SHOP_NAME", default="Tsunagu Shop")

@@ -31,6 +31,7 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.fill("input[name=password]", "correct-horse-battery")
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.wait_for_load_state()  # the redirects after signing in end before the next goto (else ERR_ABORTED)
 
 
 def test_shopper_asks_staff_answer_in_admin_shopper_reads_the_answer(browser: Browser, base):

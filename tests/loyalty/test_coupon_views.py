@@ -5,13 +5,13 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from loyalty.models import Coupon, CouponRedemption, LoyaltySettings, PointAccount, Rank
 from loyalty.services import coupons as services
 from shop.accounts.privacy_services import legal_accept_current
+from shop.notifications.services import line_link_set
 from shop.orders.models import Order
 from tests.factories import UserFactory
 
@@ -126,7 +126,7 @@ def test_personal_and_shared_coupons_with_their_terms(client, member):
 def test_rank_and_line_coupons_appear_for_members_who_may_use_them(client, member):
     gold = Rank.objects.create(code="c-gold", name="Gold", min_spend=1)
     PointAccount.objects.create(user=member, rank=gold, rank_updated_at=timezone.now())
-    SocialAccount.objects.create(user=member, provider="line", uid="U1")
+    line_link_set(user=member, line_user_id="U1", source="code")
     Coupon.objects.create(is_listed=True, code="GOLDONLY", name="Gold", value=900).ranks.set([gold])
     Coupon.objects.create(is_listed=True, code="LINEONLY", name="LINE", value=300, channel=Coupon.Channel.LINE)
     html = page(client).content.decode()

@@ -17,6 +17,7 @@ from loyalty.exceptions import CouponError
 from loyalty.models import Coupon, CouponRedemption, LoyaltySettings, PointAccount, Rank
 from loyalty.selectors.coupons import coupon_code_normalise
 from loyalty.services import coupons as services
+from shop.notifications.services import line_link_set
 from shop.orders.models import Order
 from social import services as social_services
 from tests.factories import UserFactory
@@ -186,7 +187,7 @@ def test_line_only_needs_a_linked_line_account(member):
     assert refused("LINEFRIENDS", AnonymousUser()) == "This coupon is for members only. Please log in to use it."
     SocialAccount.objects.create(user=member, provider="google", uid="g-1")
     assert refused("LINEFRIENDS", member) == message
-    SocialAccount.objects.create(user=member, provider="line", uid="U1234567890")
+    line_link_set(user=member, line_user_id="U1234567890", source="code")
     assert quote("LINEFRIENDS", member).discount == 500
 
 
@@ -436,3 +437,19 @@ def test_birthday_command(birthday_template, capsys):
     UserFactory(birth_month=12)
     call_command("issue_birthday_coupons", "--date", "2026-12-01")
     assert "Birthday coupons issued: 1" in capsys.readouterr().out
+
+
+def test_segment_coupon_only_for_members_in_the_segment(member):
+    from loyalty.models import Segment
+
+    gold = Rank.objects.create(code="seg-gold", name="Gold", min_spend=1)
+    segment = Segment.objects.create(name="gold members")
+    segment.ranks.set([gold])
+    make_coupon(code="GOLDSEG").segments.set([segment])
+    with translation.override("en"):
+        assert refused("GOLDSEG", member) == "This coupon is only for selected members."
+        assert refused("GOLDSEG", AnonymousUser()) == "This coupon is for members only. Please log in to use it."
+    account, _ = PointAccount.objects.get_or_create(user=member)
+    account.rank, account.rank_updated_at = gold, timezone.now()
+    account.save()
+    assert quote("GOLDSEG", member).discount == 500

@@ -36,6 +36,9 @@ class LineStub:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 stub._handle(self, StubRequest("POST", self.path, dict(self.headers.items()), body))
 
+            def do_GET(self):
+                stub._handle_get(self)
+
             def log_message(self, format, *args):
                 pass
 
@@ -69,6 +72,20 @@ class LineStub:
         """Pushes LINE would have delivered (answered 200)."""
         with self._lock:
             return [request for request in self.requests if request.status == 200]
+
+    def _handle_get(self, handler) -> None:
+        """GET /v2/bot/info, the read-only call `check_integrations` makes; it needs the bearer token."""
+        ok = handler.path == "/v2/bot/info" and handler.headers.get("Authorization", "").startswith("Bearer ")
+        body = (
+            json.dumps({"userId": "Ubot", "basicId": "@tsunagu", "displayName": "Tsunagu Shop", "chatMode": "chat",
+                        "markAsReadMode": "auto"})
+            if ok else json.dumps({"message": "not found"})
+        ).encode()  # fmt: skip
+        handler.send_response(200 if ok else 404)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def _handle(self, handler, request: StubRequest) -> None:
         with self._lock:

@@ -106,3 +106,11 @@ def send(notification) -> None:
         raise DeliveryError(f"HTTP {status}", (body or str(error.reason or ""))[:2000], permanent=permanent)
     except (HTTPError, OSError) as error:
         raise DeliveryError(type(error).__name__, str(error)[:2000])
+
+
+def bot_info() -> str:
+    """The official account's name, from LINE (a read-only call, for `manage.py check_integrations`)."""
+    configuration = Configuration(host=settings.LINE_API_HOST, access_token=settings.LINE_CHANNEL_ACCESS_TOKEN)
+    with ApiClient(configuration) as client:
+        info = MessagingApi(client).get_bot_info(_request_timeout=REQUEST_TIMEOUT)
+    return f"{info.display_name} ({info.basic_id})"

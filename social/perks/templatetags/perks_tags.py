@@ -1,0 +1,30 @@
+"""Badges and the "how to qualify" box of members-only sales, from the cached rules (no query for guests)."""
+
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def perk_rules(context):
+    """The cached rules, read once per request however many cards use them."""
+    request = context.get("request")
+    rules = getattr(request, "_perk_rules", None) if request is not None else None
+    if rules is None:
+        rules = selectors.rules_for_pages()
+        if request is not None:
+            request._perk_rules = rules
+    return rules
+
+
+@register.inclusion_tag("perks/_badge.html", takes_context=True)
+def perk_badge(context, product):
+    return {"badge": selectors.product_badge(product=product, rules=perk_rules(context))}
+
+
+@register.simple_tag(takes_context=True)
+def product_access(context, product):
+    request = context["request"]
+    return selectors.product_access(product=product, user=request.user, rules=perk_rules(context))
