@@ -91,6 +91,8 @@ def test_guest_pays_by_card_and_staff_refunds_it(page: Page, shop):
     page.fill("input[name=login]", staff.email)
     page.fill("input[name=password]", "correct-horse-battery")
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
     # The admin needs two-step verification: the first page after signing in asks for the authenticator's code.
     device = otp_device_for(staff)
     page.goto(f"{base}/admin/orders/order/{order.pk}/change/")

@@ -33,6 +33,8 @@ def test_staff_open_the_dashboard_change_the_range_and_export_orders(page: Page,
     page.fill("input[name=login]", staff.email)
     page.fill("input[name=password]", "correct-horse-battery")
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
     device = otp_device_for(staff)
     page.goto(f"{live_server.url}/admin/")
     expect(page).to_have_url(re.compile(r"/account/security/verify/\?next="))

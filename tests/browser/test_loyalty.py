@@ -50,6 +50,7 @@ def test_member_redeems_points_and_a_coupon_pays_and_sees_the_new_balance(page: 
     page.fill("input[name=password]", "correct-horse-battery")
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
 
     page.goto(f"{base}/p/linen/")
     page.locator("form.add-to-cart button[type=submit]").click()

@@ -52,6 +52,7 @@ def sign_in(page: Page, base: str, user) -> None:
     page.fill("input[name=password]", "correct-horse-battery")
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
     assert "/privacy" not in page.url and "/legal" not in page.url, page.url
 
 
