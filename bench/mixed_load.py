@@ -1,0 +1,454 @@
+"""Mixed load for a set time (issue 9): browse, add to cart, check out by bank transfer and by card, webhooks.
+See bench/README.md, "Faults".
+
+    .venv/bin/python bench/mixed_load.py                 # 10 minutes, 6 shoppers
+    .venv/bin/python bench/mixed_load.py --minutes 2     # a quick run
+
+A fresh database `shop_mixed` (migrated; 30 products, 3 of them with only 25 units so they sell out under the load),
+gunicorn (2 sync workers, the production settings bench/run.sh uses), localstripe (the fake Stripe the demo and
+tests use, its webhook registered to the shop) and a Celery worker (its own queue; e-mail to files). Each shopper
+thread (a new guest per flow) picks:
+
+- 45% browse: product list (a random page) and a product page
+- 25% bank transfer checkout: product page, add to cart, checkout, review, place, thanks page
+- 20% card checkout: the same with card, then the card page (PaymentIntent on localstripe) and the card posted as
+  Stripe.js would; one in five uses a declined card and then switches to bank transfer. localstripe sends its
+  signed `payment_intent.*` webhooks to the shop.
+- 10% webhooks: a signed `payment_intent.succeeded` of an intent the shop does not know, sent twice (the replay
+  must find the stored event)
+
+Afterwards (once the worker has delivered the outbox): no variant below zero and stock + units sold = initial stock;
+every bank-transfer order has exactly one open Payment, every paid card order exactly one succeeded one, no order two;
+each confirmation written once per order (outbox dedupe key) and e-mailed exactly once (the worker's mail files);
+error rate under 0.1% (a request counts as an error when it gets no answer, a 5xx, or not the status the page
+should give). Appends "Mixed load" to bench/RESULTS.md (--no-results: only print).
+
+Shoppers are guests (members need the policy acceptance and sign-in; points are only for members), so points are
+not exercised here: the check is that none were written.
+"""
+
+import argparse
+import email
+import email.header
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import shopload  # noqa: E402
+
+WEBHOOK_SECRET = "whsec_bench_mixed"  # noqa: S105 - a test value for localstripe
+GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000341"
+ERROR_RATE_TARGET = 0.001
+QUEUE = "bench-mixed"
+REDIS_DB = 12
+
+
+def start_localstripe(port: int) -> subprocess.Popen:
+    tmp = shopload.OUT / "localstripe-tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    log = (shopload.OUT / "mixed_load.localstripe.log").open("wb")
+    process = subprocess.Popen(
+        [str(shopload.VENV_BIN / "python"), "scripts/localstripe_server.py", "--port", str(port)],
+        cwd=shopload.ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/js.stripe.com/v3/", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("localstripe did not start")
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    log = (shopload.OUT / "mixed_load.worker.log").open("wb")
+    return subprocess.Popen(
+        [
+            str(shopload.VENV_BIN / "celery"),
+            *("-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING"),
+            *("--queues", QUEUE, "--hostname", f"{QUEUE}@%h"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        cwd=shopload.ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def signed_event(intent_id: str, event_id: str) -> tuple[bytes, str]:
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2017-08-15",
+        "created": int(time.time()),
+        "livemode": False,
+        "type": "payment_intent.succeeded",
+        "data": {"object": {"id": intent_id, "object": "payment_intent", "amount": 1980, "currency": "jpy"}},
+    }
+    body = json.dumps(event).encode()
+    timestamp = int(time.time())
+    digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={timestamp},v1={digest}"
+
+
+def mail_counts(folder: Path) -> Counter:
+    """Order numbers in the subjects of the confirmation e-mails the worker wrote (one file per connection)."""
+    counts = Counter()
+    if not folder.exists():
+        return counts
+    for path in folder.iterdir():
+        for part in path.read_text(errors="replace").split("-" * 79):
+            if not part.strip():
+                continue
+            message = email.message_from_string(part.strip())
+            subject = str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
+            match = re.search(r"\d{6}-[0-9A-F]{6}", subject)
+            if match:
+                counts[(subject.split(match.group(0))[0], match.group(0))] += 1
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--database", default="shop_mixed")
+    parser.add_argument("--no-results", action="store_true", help="do not append to bench/RESULTS.md")
+    args = parser.parse_args()
+    command = shlex.join([".venv/bin/python", "bench/mixed_load.py", *sys.argv[1:]])
+
+    stripe_port, port = shopload.free_port(), shopload.free_port()
+    stripe_base = f"http://127.0.0.1:{stripe_port}"
+    mail_dir = shopload.OUT / "mixed-mail"
+    shutil.rmtree(mail_dir, ignore_errors=True)
+    env = shopload.server_env(
+        database=args.database,
+        redis_db=REDIS_DB,
+        queue=QUEUE,
+        extra={
+            "STRIPE_SECRET_KEY": "sk_test_bench",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": stripe_base,
+            "STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+        },
+    )
+    print(f"== database {args.database} (fresh, migrated)")
+    shopload.database_recreate(args.database, env)
+    shopload.collectstatic(env)
+    shopload.django_setup(env)
+    initial = shopload.seed_products(count=30, stock=100_000, prefix="mixed", low_stock={0: 25, 1: 25, 2: 25})
+    shipping = shopload.shipping_method_id()
+    products = [(pk, info["slug"]) for pk, info in initial.items()]
+    hot = products[:3]
+
+    recorder = shopload.Recorder()
+    flows = Counter()
+    lock = threading.Lock()
+    stop_event = threading.Event()
+    localstripe = worker = server = None
+    machine = shopload.machine()
+    started = time.monotonic()
+    try:
+        localstripe = start_localstripe(stripe_port)
+        worker = start_worker(env)
+        server = shopload.gunicorn_start(env, port=port, log_name="mixed_load.gunicorn.log")
+        requests.post(
+            f"{stripe_base}/_config/webhooks/bench",
+            data={"url": f"{server.base_url}/payments/webhooks/stripe/", "secret": WEBHOOK_SECRET},
+            timeout=5,
+        ).raise_for_status()
+        print(f"== gunicorn {server.base_url}, localstripe {stripe_base}; {args.clients} shoppers, {args.minutes} min")
+
+        def count(outcome: str) -> None:
+            with lock:
+                flows[outcome] += 1
+
+        def card_payment(shopper: shopload.Shopper, target: str, rng: random.Random) -> str:
+            number = target.rstrip("/").rsplit("/", 1)[-1]
+            if shopper.request("pay_page", "GET", f"/checkout/pay/{number}/") is None:
+                return "card: failed"
+            declined = rng.random() < 0.2
+            start = time.monotonic()
+            try:
+                method = requests.post(
+                    f"{stripe_base}/v1/payment_methods",
+                    auth=("sk_test_bench", ""),  # as tests/payments/support.py does; localstripe wants sk_
+                    data={
+                        "type": "card",
+                        "card[number]": DECLINED_CARD if declined else GOOD_CARD,
+                        "card[exp_month]": "12",
+                        "card[exp_year]": "2034",
+                        "card[cvc]": "123",
+                    },
+                    timeout=15,
+                ).json()["id"]
+                ok = True
+            except (requests.RequestException, KeyError, ValueError):
+                ok = False
+            recorder.add(shopload.Hit("localstripe: create card", start, time.monotonic() - start, 200 * ok, ok))
+            if not ok:
+                return "card: failed"
+            answer = shopper.request(
+                "card_confirm",
+                "POST",
+                f"/checkout/pay/{number}/card/",
+                data={"payment_method": method},
+                headers={"X-CSRFToken": shopper.session.cookies.get("csrftoken", "")},
+            )
+            if answer is None:
+                return "card: failed"
+            status = answer.json().get("status")
+            if status == "succeeded" and not declined:
+                shopper.request("thanks", "GET", f"/checkout/thanks/{number}/")
+                return "card: paid"
+            if status == "failed" and declined:
+                switched = shopper.request(
+                    "switch_method",
+                    "POST",
+                    f"/checkout/pay/{number}/method/",
+                    data={"payment_method": "bank_transfer"},
+                    expect=(302,),
+                    location="/checkout/thanks/",
+                )
+                return "card: declined, then bank transfer" if switched is not None else "card: failed"
+            return f"card: unexpected {status}"
+
+        def shopper_loop(seed: int) -> None:
+            rng = random.Random(seed)
+            while not stop_event.is_set():
+                shopper = shopload.Shopper(server.base_url, recorder, timeout=30)
+                pk, slug = rng.choice(hot) if rng.random() < 0.3 else rng.choice(products)
+                roll = rng.random()
+                if roll < 0.45:
+                    page = rng.randint(1, 2)
+                    shopper.request("list", "GET", "/products/" + (f"?page={page}" if page > 1 else ""))
+                    shopper.request("product", "GET", f"/p/{slug}/")
+                    count("browse")
+                elif roll < 0.70:
+                    outcome, target = shopload.place_order(shopper, slug=slug, variant_id=pk, shipping_method=shipping)
+                    if outcome == "placed":
+                        shopper.request("thanks", "GET", urllib.parse.urlparse(target).path)
+                    count(f"bank transfer: {outcome}")
+                elif roll < 0.90:
+                    outcome, target = shopload.place_order(
+                        shopper, slug=slug, variant_id=pk, shipping_method=shipping, method="card"
+                    )
+                    count(card_payment(shopper, target, rng) if outcome == "placed" else f"card: {outcome}")
+                else:
+                    body, signature = signed_event(f"pi_unknown_{uuid.uuid4().hex[:16]}", f"evt_{uuid.uuid4().hex}")
+                    for action in ("webhook", "webhook_replay"):
+                        shopper.request(
+                            action,
+                            "POST",
+                            "/payments/webhooks/stripe/",
+                            data=body,
+                            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+                        )
+                    count("webhook pair")
+
+        threads = [threading.Thread(target=shopper_loop, args=(i,), daemon=True) for i in range(args.clients)]
+        load_start = time.monotonic()
+        for thread in threads:
+            thread.start()
+        while time.monotonic() - load_start < args.minutes * 60:
+            time.sleep(5)
+            if server.process.poll() is not None:
+                print("!! gunicorn exited")
+                break
+        stop_event.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        load_seconds = time.monotonic() - load_start
+
+        # Let localstripe's webhooks and the worker finish, then the jobs beat would run catch up on anything left.
+        from shop.notifications.models import Notification
+
+        def drain(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if not Notification.objects.filter(status__in=["pending", "sending"]).exists():
+                    return
+                time.sleep(2)
+
+        time.sleep(3)  # localstripe's last webhooks
+        drain(120)
+        from payments.emails import order_confirmations_catch_up
+
+        caught_up = order_confirmations_catch_up()
+        drain(60)
+        leftover = Notification.objects.filter(status__in=["pending", "sending"]).count()
+    finally:
+        stop_event.set()
+        if server is not None:
+            server.stop()
+        stop(worker)
+        stop(localstripe)
+        shopload.redis_queue_delete(redis_db=REDIS_DB, queue=QUEUE)
+
+    from django.db.models import Count
+
+    from loyalty.models import PointEntry
+    from payments.models import WebhookEvent
+    from shop.notifications.models import Notification
+    from shop.orders.models import Order
+
+    report = shopload.consistency(initial)
+    shop_hits = [h for h in recorder.hits if not h.action.startswith("localstripe")]
+    stripe_hits = [h for h in recorder.hits if h.action.startswith("localstripe")]
+    errors = [h for h in shop_hits if not h.ok]
+    error_rate = len(errors) / len(shop_hits) if shop_hits else 1.0
+    overall = shopload.latency_summary(shop_hits)
+    actions = sorted({h.action for h in shop_hits})
+    mails = mail_counts(mail_dir)
+    confirmation_mails = Counter()
+    for (prefix, number), n in mails.items():
+        confirmation_mails[number] += n if "ありがとう" in prefix or "Thank" in prefix else 0
+    due_numbers = set(
+        Order.objects.exclude(status=Order.Status.CANCELLED)
+        .exclude(payment_method=Order.PaymentMethod.CARD, paid_at=None)
+        .values_list("number", flat=True)
+    )
+    mail_problems = {
+        "orders due a confirmation without its e-mail": sum(1 for n in due_numbers if confirmation_mails[n] == 0),
+        "orders whose confirmation was e-mailed more than once": sum(1 for n in confirmation_mails.values() if n > 1),
+        "confirmation e-mails for orders not due one": sum(
+            1 for n, c in confirmation_mails.items() if c and n not in due_numbers
+        ),
+        "point entries written (guests earn none)": PointEntry.objects.count(),
+    }
+    problems = {**report["problems"], **mail_problems}
+    webhook_results = Counter()
+    for row in WebhookEvent.objects.values("type", "result").annotate(n=Count("id")):
+        webhook_results[f"{row['type']} → {row['result'] or '(unprocessed)'}"] += row["n"]
+    notification_status = Counter()
+    for row in Notification.objects.values("kind", "status").annotate(n=Count("id")):
+        notification_status[f"{row['kind']} {row['status']}"] = row["n"]
+    checks = {
+        "zero oversold units (no stock below 0, stock + sold = initial)": problems["variants with negative stock"] == 0
+        and problems["variants where stock + sold != initial"] == 0,
+        "zero lost or doubled payments (and no half-written order)": all(
+            problems[k] == 0 for k in report["problems"] if "stock" not in k
+        ),
+        "zero lost or doubled confirmations (outbox and e-mail)": mail_problems[
+            "orders due a confirmation without its e-mail"
+        ]
+        == 0
+        and mail_problems["orders whose confirmation was e-mailed more than once"] == 0
+        and mail_problems["confirmation e-mails for orders not due one"] == 0
+        and report["confirmations due but not written"] == 0,
+        "zero points written for guests": mail_problems["point entries written (guests earn none)"] == 0,
+        f"error rate under {ERROR_RATE_TARGET:.1%}": error_rate < ERROR_RATE_TARGET,
+    }
+    passed = all(checks.values())
+    error_kinds = Counter(f"{h.action} {'no answer' if h.status == 0 else h.status} {h.note}".strip() for h in errors)
+
+    lines = [
+        "## Mixed load",
+        "",
+        f"`bench/mixed_load.py`, run on {machine['date']} (load average at start {' '.join(machine['loadavg'])}).",
+        "",
+        f"- Machine: `{machine['uname_a']}`, nproc {machine['nproc']}, PostgreSQL {machine['postgres']}; gunicorn,"
+        " PostgreSQL, Redis, localstripe, the Celery worker and the shoppers all on this machine",
+        f"- Command: `{command}` ({load_seconds / 60:.1f} minutes of load, {args.clients} shopper threads, no think"
+        " time)",
+        "- Server: `.venv/bin/gunicorn shop.wsgi -w 2` with the settings of bench/run.sh (bench.ceiling_settings ="
+        " production, DEBUG=false, SECURE_SSL_REDIRECT=false, Redis cache), requests sent as through a TLS proxy"
+        " (X-Forwarded-Proto: https, so CSRF checks the Referer); localstripe as Stripe, its webhook registered to the"
+        " shop; `celery -A shop worker --pool=solo` on its own queue, e-mail to files",
+        f"- Database `{args.database}` (fresh): 30 products of one variant, 27 with 100,000 units and 3 with 25"
+        " (30% of the flows pick one of those 3, so they sell out)",
+        "- Mix: 45% browse (list, product page), 25% bank-transfer checkout, 20% card checkout (a fifth declined,"
+        " then switched to bank transfer), 10% a signed webhook of an unknown PaymentIntent sent twice",
+        "",
+        f"Requests to the shop: {len(shop_hits)}, errors {len(errors)} ({error_rate:.3%}); latency p50"
+        f" {overall['p50']:.0f} ms, p95 {overall['p95']:.0f} ms, p99 {overall['p99']:.0f} ms;"
+        f" {len(shop_hits) / load_seconds:.1f} requests/s. Calls to localstripe as Stripe.js (not counted above):"
+        f" {len(stripe_hits)}, failed {sum(1 for h in stripe_hits if not h.ok)}.",
+        "",
+        "| Request | Count | Errors | p50 ms | p95 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for action in actions:
+        group = [h for h in shop_hits if h.action == action]
+        s = shopload.latency_summary(group)
+        bad = sum(1 for h in group if not h.ok)
+        lines.append(f"| {action} | {s['count']} | {bad} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} |")
+    lines += [
+        "",
+        "Flows: " + ", ".join(f"{k} {v}" for k, v in sorted(flows.items())) + ".",
+        "",
+        "Errors: " + (", ".join(f"{k}: {v}" for k, v in error_kinds.most_common()) or "none") + ".",
+        "",
+        f"Database afterwards: {report['orders']} orders, {report['units sold']} units sold; "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(report["orders by status and method"].items()))
+        + ". Webhook events stored: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(webhook_results.items()))
+        + ". Outbox: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(notification_status.items()))
+        + f" (confirmations written by the catch-up job afterwards: {caught_up}; still pending or sending: {leftover}).",
+        "",
+        "| Check | Count |",
+        "|---|---:|",
+        *[f"| {name} | {value} |" for name, value in problems.items()],
+        f"| confirmations due but not written to the outbox | {report['confirmations due but not written']} |",
+        "",
+        "Against the targets:",
+        "",
+        *[f"- {name}: {'met' if ok else 'NOT met'}" for name, ok in checks.items()],
+        f"- Overall: {'PASS' if passed else 'FAIL'}",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    shopload.dump(
+        "mixed_load.json",
+        {
+            "flows": flows,
+            "report": report,
+            "checks": checks,
+            "errors": error_kinds,
+            "seconds": time.monotonic() - started,
+        },
+    )
+    if not args.no_results:
+        shopload.append_results(text)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
