@@ -81,8 +81,8 @@ def checkout_pricing(
             points_error = _("Please sign in to use points.")
         elif points < 0 or points > points_max:
             points_error = _("You can use up to %(max)s points on this order.") % {"max": f"{points_max:,}"}
-        elif points < LoyaltySettings.load().redeem_min:
-            points_error = _("Please use at least %(min)s points.") % {"min": f"{LoyaltySettings.load().redeem_min:,}"}
+        elif points < (redeem_min := LoyaltySettings.load().redeem_min):
+            points_error = _("Please use at least %(min)s points.") % {"min": f"{redeem_min:,}"}
         else:
             used = points
     fee = (payment_fees or {}).get(payment_method, 0)

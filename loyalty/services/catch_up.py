@@ -12,7 +12,6 @@ from django.utils import timezone
 from shop.orders.models import Order
 
 from ..models import CouponRedemption, PointEntry
-from ..selectors.points import order_redeem_return_key
 from . import coupons, points, ranks
 
 LOOK_BACK = datetime.timedelta(days=3)
@@ -37,11 +36,11 @@ def loyalty_catch_up(*, now: datetime.datetime | None = None) -> dict[str, int]:
     for order_id in held.filter(order__status=Order.Status.CANCELLED).values_list("order_id", flat=True):
         done["coupons_released"] += bool(coupons.coupon_release_for_order(order_id=order_id))
 
-    cancelled = recent.filter(status=Order.Status.CANCELLED, points_used__gt=0)
-    for order in cancelled.only("pk"):
-        if not PointEntry.objects.filter(source_key=order_redeem_return_key(order.pk)).exists():
-            points.points_return_for_order(order_id=order.pk, now=now)
-            done["points_returned"] += 1
+    returned = PointEntry.objects.filter(order=OuterRef("pk"), kind=PointEntry.Kind.REDEMPTION_RETURN)
+    cancelled = recent.filter(status=Order.Status.CANCELLED, points_used__gt=0).filter(~Exists(returned))
+    for order_id in cancelled.values_list("pk", flat=True):
+        points.points_return_for_order(order_id=order_id, now=now)
+        done["points_returned"] += 1
 
     refunded = recent.filter(Q(refunded_amount__gt=0), user__isnull=False)
     for order_id in refunded.filter(Exists(earn_entry)).values_list("pk", flat=True):
