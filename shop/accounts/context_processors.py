@@ -1,7 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
 from . import privacy_selectors
-from .models import Consent
 
 
 def privacy(request):
@@ -11,9 +10,9 @@ def privacy(request):
     def stored_choice() -> bool | None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            latest = privacy_selectors.consent_latest(user=user, purpose=Consent.Purpose.ANALYTICS)
-            if latest is not None:
-                return latest.granted
+            choice = privacy_selectors.analytics_choice(user=user)
+            if choice is not None:
+                return choice
         if cookie in ("granted", "denied"):
             return cookie == "granted"
         return None

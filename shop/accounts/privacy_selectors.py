@@ -105,6 +105,28 @@ def consent_latest(*, user=None, visitor_id: str = "", purpose: str) -> Consent 
     return rows.filter(purpose=purpose).order_by("-created_at", "-id").first()
 
 
+ANALYTICS_CHOICE_CACHE_SECONDS = 60 * 60
+_CHOICE_TO_CACHE = {True: "granted", False: "denied", None: "none"}
+_CACHE_TO_CHOICE = {cached: choice for choice, cached in _CHOICE_TO_CACHE.items()}
+
+
+def analytics_choice_cache_key(user_id: int) -> str:
+    return f"accounts:consent:analytics:{user_id}"
+
+
+def analytics_choice(*, user) -> bool | None:
+    """The member's latest choice on analytics cookies (None: never chosen). Every page reads it for the cookie
+    banner, so it is cached per member; privacy_services.consent_record clears the entry when the choice changes."""
+    key = analytics_choice_cache_key(user.pk)
+    cached = cache.get(key)
+    if cached in _CACHE_TO_CHOICE:
+        return _CACHE_TO_CHOICE[cached]
+    latest = consent_latest(user=user, purpose=Consent.Purpose.ANALYTICS)
+    choice = None if latest is None else latest.granted
+    cache.set(key, _CHOICE_TO_CACHE[choice], ANALYTICS_CHOICE_CACHE_SECONDS)
+    return choice
+
+
 def consent_current(*, user, purpose: str) -> bool:
     """Whether the user has consented to this purpose now: the latest record wins; no record means no."""
     latest = consent_latest(user=user, purpose=purpose)

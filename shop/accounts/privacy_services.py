@@ -75,6 +75,11 @@ def consent_record(*, purpose: str, granted: bool, source: str, user=None, visit
         latest = selectors.consent_latest(user=user, visitor_id=visitor_id, purpose=purpose)
         if latest is not None and latest.granted == granted and latest.policy_version_id == (policy and policy.pk):
             return latest
+        if user is not None:
+            # The cached choice goes now and again at commit (a page may have cached the old one in between).
+            key = selectors.analytics_choice_cache_key(user.pk)
+            cache.delete(key)
+            transaction.on_commit(lambda: cache.delete(key))
         return Consent.objects.create(
             user=user,
             visitor_id="" if user is not None else visitor_id,

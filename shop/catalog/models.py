@@ -68,7 +68,13 @@ class Product(TimeStampedModel):
         ordering = ("-created_at",)
         verbose_name = _("product")
         verbose_name_plural = _("products")
-        indexes = [models.Index(fields=["is_active", "-created_at"]), models.Index(fields=["category", "is_active"])]
+        indexes = [
+            models.Index(fields=["is_active", "-created_at"]),
+            models.Index(fields=["category", "is_active"]),
+            # Listings count what is on sale (is_active, not past available_until) on every page: with this index
+            # PostgreSQL counts from the index alone instead of reading the whole table.
+            models.Index(fields=["is_active", "available_until"], name="catalog_product_on_sale_idx"),
+        ]
 
     def __str__(self):
         return self.name

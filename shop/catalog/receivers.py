@@ -1,12 +1,23 @@
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import tasks
-from .models import ProductImage
+from .models import Category, ProductImage
+from .selectors import CATEGORY_TREE_CACHE_KEY
 
 
 @receiver(post_save, sender=ProductImage, dispatch_uid="catalog_image_renditions")
 def enqueue_renditions(sender, instance: ProductImage, **kwargs):
     if instance.image and not instance.renditions_ready:
         transaction.on_commit(lambda: tasks.product_image_make_renditions.delay(instance.pk))
+
+
+@receiver(post_save, sender=Category, dispatch_uid="catalog_category_tree_saved")
+@receiver(post_delete, sender=Category, dispatch_uid="catalog_category_tree_deleted")
+def forget_category_tree(sender, **kwargs):
+    """Navigation shows the change on the next page: now, and again at commit (a page may have cached the old tree
+    in between)."""
+    cache.delete(CATEGORY_TREE_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CATEGORY_TREE_CACHE_KEY))

@@ -2,10 +2,13 @@ import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from .models import Category, Feature, Product, ProductImage, Variant, normalize_search_text
+
+CARD_IMAGE_FIELDS = ("id", "image", "width", "height", "alt", "renditions")
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -38,8 +41,21 @@ class CategoryNode:
         return (self.category.pk, *(i for child in self.children for i in child.ids))
 
 
+CATEGORY_TREE_CACHE_KEY = "catalog:category-tree:v1"
+CATEGORY_TREE_CACHE_SECONDS = 5 * 60  # saving or deleting a category clears it at once (receivers)
+
+
 def category_tree() -> list[CategoryNode]:
-    """Every active category as a tree, from one query."""
+    """Every active category as a tree: every page's navigation shows it, so it comes from the cache, else from one
+    query."""
+    tree = cache.get(CATEGORY_TREE_CACHE_KEY)
+    if tree is None:
+        tree = _category_tree_load()
+        cache.set(CATEGORY_TREE_CACHE_KEY, tree, CATEGORY_TREE_CACHE_SECONDS)
+    return tree
+
+
+def _category_tree_load() -> list[CategoryNode]:
     categories = list(Category.objects.filter(is_active=True).order_by("position", "name"))
     nodes = {c.pk: CategoryNode(c, []) for c in categories}
     roots = []
@@ -73,8 +89,15 @@ def _images_prefetch() -> Prefetch:
 
 
 def _for_cards(qs: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card needs: no long text columns, images in one extra query."""
-    return qs.defer("description", "search_text", "tags").prefetch_related(_images_prefetch())
+    """What a product card needs: no long text columns, and its first image as a column of the same query
+    (`card_image_data`, read by catalog_tags.first_image): a prefetch would cost a query and, in Python, more than
+    the rest of the listing's data."""
+    first_image = (
+        ProductImage.objects.filter(product=OuterRef("pk"))
+        .order_by("position", "id")
+        .values(data=JSONObject(**{name: name for name in CARD_IMAGE_FIELDS}))[:1]
+    )
+    return qs.defer("description", "search_text", "tags").annotate(card_image_data=Subquery(first_image))
 
 
 def product_base_queryset() -> QuerySet[Product]:
@@ -204,9 +227,4 @@ def feature_get_live(*, slug: str) -> Feature | None:
 
 
 def feature_products(*, feature: Feature) -> QuerySet[Product]:
-    return (
-        product_base_queryset()
-        .filter(features=feature)
-        .prefetch_related(_images_prefetch())
-        .order_by("-popularity", "-id")
-    )
+    return _for_cards(product_base_queryset().filter(features=feature)).order_by("-popularity", "-id")

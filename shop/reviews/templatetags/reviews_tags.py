@@ -40,10 +40,16 @@ def _summary(summaries, product):
     return summaries.get(product.pk)
 
 
-@register.simple_tag
-def review_card_stars(summaries, product):
-    """Stars and count on a product card; nothing when the page did not fetch summaries or there are no reviews."""
-    summary = _summary(summaries, product)
+@register.filter
+def card_stars(summaries) -> dict:
+    """{product id: the stars of its card} for catalog_tags.product_cards, from summaries fetched with
+    review_summaries (products without reviews are left out)."""
+    if not summaries or not hasattr(summaries, "items"):
+        return {}
+    return {pk: _card_stars_html(summary) for pk, summary in summaries.items() if summary.count}
+
+
+def _card_stars_html(summary) -> str:
     if summary is None or not summary.count:
         return ""
     return format_html(

@@ -1,6 +1,8 @@
 """Badges and the "how to qualify" box of members-only sales, from the cached rules (no query for guests)."""
 
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html
 
 from .. import selectors
 
@@ -22,6 +24,22 @@ def perk_rules(context):
 @register.inclusion_tag("perks/_badge.html", takes_context=True)
 def perk_badge(context, product):
     return {"badge": selectors.product_badge(product=product, rules=perk_rules(context))}
+
+
+@register.simple_tag(takes_context=True)
+def perk_badges(context, *product_lists):
+    """{product id: badge HTML} for catalog_tags.product_cards (only the products that have a badge)."""
+    rules = perk_rules(context)
+    if not rules:
+        return {}
+    now = timezone.now()
+    badges = {}
+    for products in product_lists:
+        for product in products or ():
+            badge = selectors.product_badge(product=product, rules=rules, now=now)
+            if badge:
+                badges[product.pk] = format_html('<span class="tag perk">{}</span>', badge)
+    return badges
 
 
 @register.simple_tag(takes_context=True)
