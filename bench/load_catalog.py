@@ -9,8 +9,15 @@ Pillow, whose renditions are made once by the shop's own service and copied to e
 without 15,000 rendition files. Product summaries (price, compare-at, in stock, search text) are computed the way
 `product_sync_from_variants` computes them and a sample is checked against it.
 
-Idempotent: a database that already holds exactly N products is left alone; any other catalogue is replaced.
-The data comes from a fixed random seed, so every run loads the same catalogue.
+Beside the catalogue it seeds what the signed-in pages, the cart, the checkout and the webhook runs need
+(`seed_people`): members (e-mail verified, the current privacy policy and terms accepted, no two-factor device, so
+the shop's middleware lets them through), `AUTHORS` members with feed posts tagging products, share links of
+those authors to products (`SHARE_LINKS`, so the share redirect rotates through many codes), and the singleton
+settings rows. One product in 20 is "stocked": active, no end of sale, 100,000 units of each variant, so cart adds
+and orders never run out.
+
+Idempotent: a database that already holds exactly N products is left alone (the people are seeded if missing);
+any other catalogue is replaced. The data comes from a fixed random seed, so every run loads the same catalogue.
 """
 
 import argparse
@@ -30,6 +37,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BATCH = 2000
 SEED = 20250401
 SOURCE_IMAGES = 6
+STOCKED_EVERY = 20  # one product in 20 has 100,000 units of each variant (cart adds, checkout)
+STOCKED_UNITS = 100_000
+AUTHORS = 3
+POSTS_PER_AUTHOR = 60
+SHARE_LINKS = 1000
+# The signed-in visitor of the page runs, and one member per cart client (a member has one cart).
+MEMBER_EMAIL = "member@bench.example"
+CART_MEMBER_EMAIL = "cart-{n}@bench.example"
+CART_MEMBERS = 4
+AUTHOR_EMAIL = "author-{n}@bench.example"
+MEMBER_PASSWORD = "bench-member-pass-1"  # noqa: S105 - a throwaway database's test account
 
 # (top-level slug, name, [(child slug, name, item words, variant kind)])
 CATEGORIES = [
@@ -165,8 +183,11 @@ def create_categories() -> list[tuple[object, list[str], str]]:
     return leaves
 
 
-def build_variants(rng: random.Random, *, product_index: int, kind: str, base_price: int, on_sale: bool):
-    """Three unsaved variants (product set later) for one product; about 5% of products are sold out entirely."""
+def build_variants(
+    rng: random.Random, *, product_index: int, kind: str, base_price: int, on_sale: bool, stocked: bool = False
+):
+    """Three unsaved variants (product set later) for one product; about 5% of products are sold out entirely.
+    A stocked product's variants have STOCKED_UNITS units each."""
     from shop.catalog.models import Variant
 
     sold_out = rng.random() < 0.05
@@ -176,6 +197,7 @@ def build_variants(rng: random.Random, *, product_index: int, kind: str, base_pr
     for position, size in enumerate(VARIANT_SIZES[kind]):
         price = base_price + (position * 500 if kind in ("volume", "shoe") else 0)
         colour, colour_hex = colours[position]
+        stock = 0 if sold_out else rng.choice([0, 2, 4, 8, 12, 20, 35])
         variants.append(
             Variant(
                 sku=f"B{product_index:06d}-{position}",
@@ -184,7 +206,7 @@ def build_variants(rng: random.Random, *, product_index: int, kind: str, base_pr
                 colour_hex=colour_hex,
                 price=price,
                 compare_at_price=round(price * 1.25, -1) if on_sale else None,
-                stock=0 if sold_out else rng.choice([0, 2, 4, 8, 12, 20, 35]),
+                stock=stock if not stocked else STOCKED_UNITS,
                 position=position,
             )
         )
@@ -192,14 +214,16 @@ def build_variants(rng: random.Random, *, product_index: int, kind: str, base_pr
 
 
 def summarise(product, variants) -> None:
-    """Same result as services.product_sync_from_variants, without a query per product."""
+    """Same result as services.product_sync_from_variants, without a query per product: the "from" price is the
+    lowest among the variants in stock (the lowest of all when everything is sold out)."""
     from shop.catalog.models import normalize_search_text
 
     active = sorted((v for v in variants if v.is_active), key=lambda v: (v.price, v.position))
-    cheapest = active[0] if active else None
+    in_stock = [v for v in active if v.stock > 0]
+    cheapest = (in_stock or active or [None])[0]
     product.price = cheapest.price if cheapest else 0
     product.compare_at_price = cheapest.compare_at_price if cheapest else None
-    product.in_stock = any(v.stock > 0 for v in active)
+    product.in_stock = bool(in_stock)
     product.search_text = normalize_search_text(
         " ".join((product.name, product.brand, product.tags, product.description))
     )
@@ -224,6 +248,7 @@ def load(n_products: int) -> None:
             tags = " ".join(rng.sample(TAGS, 3))
             name = f"{adjective} {item} {brand} No.{index + 1:05d}"
             on_sale = rng.random() < 0.2
+            stocked = index % STOCKED_EVERY == 1
             product = Product(
                 category=category,
                 name=name,
@@ -234,13 +259,14 @@ def load(n_products: int) -> None:
                     f"{brand}の{adjective}{item}。毎日使いやすいシンプルなデザインです。\n"
                     f"素材と仕立てにこだわり、長く愛用いただけます。{tags}"
                 ),
-                is_active=rng.random() > 0.01,
+                is_active=(rng.random() > 0.01) or stocked,
                 is_featured=rng.random() < 0.02,
-                available_until=now + timedelta(days=30) if rng.random() < 0.01 else None,
+                available_until=now + timedelta(days=30) if rng.random() < 0.01 and not stocked else None,
                 popularity=min(int(rng.paretovariate(1.2) * 10), 100_000),
             )
+            base_price = rng.randrange(990, 19900, 100)
             variants = build_variants(
-                rng, product_index=index, kind=kind, base_price=rng.randrange(990, 19900, 100), on_sale=on_sale
+                rng, product_index=index, kind=kind, base_price=base_price, on_sale=on_sale, stocked=stocked
             )
             summarise(product, variants)
             products.append(product)
@@ -308,6 +334,97 @@ def check_sample() -> None:
             sys.exit(f"product {pk}: loaded {loaded} but product_sync_from_variants says {expected}")
 
 
+def member_get_or_create(email: str, display_name: str):
+    """A member who can use every page at once: e-mail verified, current policies accepted, no two-factor device."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.hashers import make_password
+
+    from shop.accounts.models import User
+    from shop.accounts.privacy_services import legal_accept_current
+
+    user, _created = User.objects.get_or_create(
+        email=email,
+        defaults={"display_name": display_name, "password": make_password(MEMBER_PASSWORD, salt="benchsalt")},
+    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    legal_accept_current(user=user)
+    return user
+
+
+def seed_posts(authors, rng: random.Random, sources) -> None:
+    """POSTS_PER_AUTHOR feed posts per author over the last two weeks, each tagging 1-3 products, half with a photo."""
+    from django.db.models import DateTimeField, ExpressionWrapper, F, IntegerField, Value
+    from django.utils import timezone
+
+    from shop.catalog.models import Product
+    from social.models import Post, PostPhoto, PostProduct
+
+    product_ids = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
+    posts = [
+        Post(author=author, body=f"お気に入りのコーデ #{n + 1} {rng.choice(ADJECTIVES)}でまとめました。")
+        for n in range(POSTS_PER_AUTHOR)
+        for author in authors
+    ]
+    Post.objects.bulk_create(posts, batch_size=BATCH)
+    tags, photos = [], []
+    for post in posts:
+        for position, product_id in enumerate(rng.sample(product_ids, rng.choice([1, 2, 3]))):
+            tags.append(PostProduct(post=post, product_id=product_id, position=position))
+        if rng.random() < 0.5:
+            name, width, height = sources[post.pk % len(sources)]
+            photos.append(PostPhoto(post=post, image=name, width=width, height=height))
+    PostProduct.objects.bulk_create(tags, batch_size=BATCH)
+    PostPhoto.objects.bulk_create(photos, batch_size=BATCH)
+    # Newest with the highest id, one post every 20 minutes back from now.
+    newest = max(post.pk for post in posts)
+    step = ExpressionWrapper(Value(newest) - F("id"), output_field=IntegerField()) * Value(timedelta(minutes=20))
+    Post.objects.filter(pk__in=[p.pk for p in posts]).update(
+        created_at=ExpressionWrapper(Value(timezone.now()) - step, output_field=DateTimeField())
+    )
+
+
+def seed_share_links(authors, rng: random.Random) -> None:
+    """SHARE_LINKS links by the authors to stocked and other active products, with codes "bNNNNNN"."""
+    from shop.catalog.models import Product
+    from social.shares.models import ShareLink
+
+    product_ids = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
+    channels = ShareLink.Channel.values
+    links, seen = [], set()
+    while len(links) < SHARE_LINKS:
+        key = (rng.choice(authors).pk, rng.choice(product_ids), rng.choice(channels))
+        if key not in seen:
+            seen.add(key)
+            links.append(ShareLink(code=f"b{len(links):06d}", sharer_id=key[0], product_id=key[1], channel=key[2]))
+    ShareLink.objects.bulk_create(links, batch_size=BATCH)
+
+
+def seed_people() -> None:
+    """Members, authors, posts and share links (each only if missing) and the singleton settings rows."""
+    from django.db import transaction
+
+    from loyalty.models import LoyaltySettings
+    from loyalty.models.lifecycle import LifecycleSettings
+    from payments.models import PaymentSettings
+    from shop.notifications.models import NotificationSettings
+    from social.models import Post
+    from social.shares.models import ShareLink
+
+    rng = random.Random(SEED + 1)
+    # Made on first use (get_or_create) otherwise; made here so concurrent first requests do not race for them.
+    for singleton in (PaymentSettings, NotificationSettings, LoyaltySettings, LifecycleSettings):
+        singleton.load()
+    with transaction.atomic():
+        member_get_or_create(MEMBER_EMAIL, "ベンチ会員")
+        for n in range(1, CART_MEMBERS + 1):
+            member_get_or_create(CART_MEMBER_EMAIL.format(n=n), f"カート会員 {n}")
+        authors = [member_get_or_create(AUTHOR_EMAIL.format(n=n), f"投稿者 {n}") for n in range(1, AUTHORS + 1)]
+        if not Post.objects.filter(author__in=authors).exists():
+            seed_posts(authors, rng, draw_source_images())
+        if not ShareLink.objects.filter(code__startswith="b", sharer__in=authors).exists():
+            seed_share_links(authors, rng)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=int(os.environ.get("PRODUCTS", 10_000)))
@@ -327,6 +444,7 @@ def main() -> None:
     existing = Product.objects.count()
     if existing == args.products and not ProductImage.objects.filter(renditions={}).exists():
         print(f"catalogue already holds {existing} products; not reloading")
+        seed_people()
         return
     started = time.monotonic()
     if existing:
@@ -334,6 +452,7 @@ def main() -> None:
     clear_catalog()
     load(args.products)
     check_sample()
+    seed_people()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"loaded {args.products} products in {time.monotonic() - started:.1f}s")

@@ -1,12 +1,17 @@
 """Run wrk against each page and note the CPU time every party spent meanwhile (run by bench/run.sh).
 
-    python bench/measure.py bench/out/pages.tsv http://127.0.0.1:8765 <gunicorn master pid>
+    python bench/measure.py bench/out/size-2000/pages.tsv http://127.0.0.1:8765 <gunicorn master pid>
 
-For each page: the HTTP status of one request, a wait of up to QUIET_WAIT seconds (15) for the machine to be idle,
-a warm-up, then the measured wrk run. Beside wrk's own output
-(bench/out/wrk/<page>.txt) it writes bench/out/wrk/<page>.json with the CPU seconds used during the run by the
-gunicorn workers, the PostgreSQL backends serving shop_bench, wrk itself, and everything else on the machine.
-On a machine shared with other work req/s drops, but CPU time per request barely moves, so both are reported.
+pages.tsv has one page a line, tab-separated: name, path, a file of paths to rotate through (or empty), and who
+asks: empty for an anonymous visitor, or a key of BENCH_RUN_OUT/cookies.json (the signed-in member's Cookie
+header, made by bench/clients.py).
+
+For each page: the HTTP status of one request, a wait of up to QUIET_WAIT seconds (5) for the machine to be idle,
+a warm-up, then the measured wrk run. Beside wrk's own output (<out>/wrk/<page>.txt) it writes
+<out>/wrk/<page>.json with the CPU seconds used during the run by the gunicorn workers, the PostgreSQL backends
+serving the benchmark database, wrk itself, and everything else on the machine. On a machine shared with other
+work req/s drops, but CPU time per request barely moves, so both are reported. <out> is BENCH_RUN_OUT (one folder
+per catalogue size); bench/bench_cart.py and bench/bench_webhook.py measure through `measure()` too.
 """
 
 import json
@@ -21,7 +26,7 @@ from pathlib import Path
 import psycopg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-OUT = BASE_DIR / "bench" / "out"
+OUT = Path(os.environ.get("BENCH_RUN_OUT", BASE_DIR / "bench" / "out"))
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -66,7 +71,7 @@ def wait_for_quiet(limit: float) -> float:
 
 
 class CpuTracker:
-    """CPU seconds used since it was made by the gunicorn workers and by the PostgreSQL backends serving shop_bench.
+    """CPU seconds used since it was made by the gunicorn workers and by the PostgreSQL backends of the database.
 
     Sampled twice a second while wrk runs, so a backend that closes mid-run (CONN_MAX_AGE) still counts up to its
     last sample.
@@ -98,17 +103,23 @@ class CpuTracker:
         return machine_busy() - self.busy_at_start
 
 
-def status_of(url: str) -> int:
+def status_of(url: str, headers: dict | None = None) -> int:
+    """The status of one GET, redirects not followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with opener.open(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
 
 
-def wrk(args: list[str], paths_file: str, tracker: CpuTracker | None = None) -> tuple[str, float]:
+def wrk(args: list[str], env: dict, tracker: CpuTracker | None = None) -> tuple[str, float]:
     """wrk's output and the CPU seconds it used."""
-    env = {**os.environ, "BENCH_PATHS": paths_file}
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env)
     while True:
         pid, _status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -122,47 +133,99 @@ def wrk(args: list[str], paths_file: str, tracker: CpuTracker | None = None) -> 
     return process.stdout.read(), usage.ru_utime + usage.ru_stime
 
 
+def settings() -> dict:
+    """The run's wrk settings from the environment (bench/run.sh sets them)."""
+    return {
+        "threads": os.environ.get("WRK_THREADS", "2"),
+        "connections": os.environ.get("WRK_CONNECTIONS", "8"),
+        "duration": os.environ.get("DURATION", "10s"),
+        "warmup": os.environ.get("WARMUP", "2s"),
+        "quiet_wait": float(os.environ.get("QUIET_WAIT", "5")),
+    }
+
+
+def measure(
+    name: str,
+    url: str,
+    *,
+    master: int,
+    db,
+    script: str = "bench/wrk/report.lua",
+    env: dict | None = None,
+    warmup_env: dict | None = None,
+    threads: str | None = None,
+    connections: str | None = None,
+    before_run=None,
+) -> dict:
+    """Warm up, then measure one URL with wrk while tracking CPU; writes <out>/wrk/<name>.txt and .json.
+
+    env: variables for wrk's Lua script (BENCH_*), warmup_env: other ones for the warm-up (default: env).
+    before_run: called between the warm-up and the measured run (e.g. to note a count to compare with).
+    Returns {"command": the measured wrk command line as one string, "summary": wrk's req/s line, "cpu": {...}}.
+    """
+    conf = settings()
+    threads, connections = threads or conf["threads"], connections or conf["connections"]
+    common = [f"-t{threads}", f"-c{connections}", "--timeout", "10s", "-s", script]
+    env = env or {}
+    idle_before = 1 - wait_for_quiet(conf["quiet_wait"])
+    wrk(["wrk", *common, f"-d{conf['warmup']}", url], {**os.environ, **(warmup_env or env)})
+    if before_run is not None:
+        before_run()
+    args = ["wrk", *common, f"-d{conf['duration']}", "--latency", url]
+    tracker, started = CpuTracker(master, db), time.monotonic()
+    output, wrk_cpu = wrk(args, {**os.environ, **env}, tracker)
+    wall = time.monotonic() - started
+    workers, database = tracker.used("workers"), tracker.used("db")
+    cpu = {
+        "wall": wall,
+        "cpus": os.cpu_count(),
+        "workers": workers,
+        "db": database,
+        "wrk": wrk_cpu,
+        "idle_before": idle_before,
+        "other": max(tracker.machine_busy() - workers - database - wrk_cpu, 0.0),
+    }
+    (OUT / "wrk").mkdir(parents=True, exist_ok=True)
+    (OUT / "wrk" / f"{name}.txt").write_text(output)
+    shown_env = " ".join(f"{key}={shown_path(value)}" for key, value in env.items() if key != "BENCH_COOKIE")
+    shown_env += " BENCH_COOKIE=<signed-in session>" if "BENCH_COOKIE" in env else ""
+    summary = next((x for x in output.splitlines() if x.startswith("Requests/sec")), "no result").strip()
+    print(
+        f"{name:<16} {summary}  worker CPU {workers:.1f}s  db {database:.1f}s"
+        f"  wrk {wrk_cpu:.1f}s  other {cpu['other']:.1f}s of {wall * (os.cpu_count() or 1):.0f}s"
+    )
+    return {"command": (shown_env + " " + " ".join(args)).strip(), "summary": summary, "cpu": cpu}
+
+
+def shown_path(value: str) -> str:
+    """A path as it should appear in RESULTS.md: relative to the repository."""
+    try:
+        return str(Path(value).relative_to(BASE_DIR))
+    except ValueError:
+        return value
+
+
+def record(name: str, result: dict, **extra) -> None:
+    """Write <out>/wrk/<name>.json (what report.py reads beside wrk's output) and note the command."""
+    (OUT / "wrk" / f"{name}.json").write_text(json.dumps({"cpu": result["cpu"], "command": result["command"], **extra}))
+    with (OUT / "commands.txt").open("a") as handle:
+        handle.write(result["command"] + "\n")
+
+
 def main() -> None:
     pages_file, base_url, master = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    threads, connections = os.environ.get("WRK_THREADS", "2"), os.environ.get("WRK_CONNECTIONS", "8")
-    duration, warmup = os.environ.get("DURATION", "15s"), os.environ.get("WARMUP", "3s")
-    quiet_wait = float(os.environ.get("QUIET_WAIT", "15"))
-    (OUT / "wrk").mkdir(parents=True, exist_ok=True)
-    commands = []
+    cookies_file = OUT / "cookies.json"
+    cookies = json.loads(cookies_file.read_text()) if cookies_file.exists() else {}
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
         for line in Path(pages_file).read_text().splitlines():
-            name, path, *rest = line.split("\t")
-            paths_file = rest[0] if rest else ""
-            url = base_url + path
-            status = status_of(url)
-            common = [f"-t{threads}", f"-c{connections}", "--timeout", "10s", "-s", "bench/wrk/report.lua"]
-            idle_before = 1 - wait_for_quiet(quiet_wait)
-            wrk(["wrk", *common, f"-d{warmup}", url], paths_file)
-            args = ["wrk", *common, f"-d{duration}", "--latency", url]
-            tracker, started = CpuTracker(master, db), time.monotonic()
-            output, wrk_cpu = wrk(args, paths_file, tracker)
-            wall = time.monotonic() - started
-            workers, database = tracker.used("workers"), tracker.used("db")
-            cpu = {
-                "wall": wall,
-                "cpus": os.cpu_count(),
-                "workers": workers,
-                "db": database,
-                "wrk": wrk_cpu,
-                "idle_before": idle_before,
-                "other": max(tracker.machine_busy() - workers - database - wrk_cpu, 0.0),
-            }
-            (OUT / "wrk" / f"{name}.txt").write_text(output)
-            (OUT / "wrk" / f"{name}.json").write_text(json.dumps({"http_status": status, "cpu": cpu}))
-            prefix = f"BENCH_PATHS={Path(paths_file).relative_to(BASE_DIR)} " if paths_file else ""
-            commands.append(prefix + " ".join(args))
-            summary = next((x for x in output.splitlines() if x.startswith("Requests/sec")), "no result")
-            print(
-                f"{name:<9} HTTP {status}  {summary.strip()}  worker CPU {workers:.1f}s  db {database:.1f}s"
-                f"  wrk {wrk_cpu:.1f}s  other {cpu['other']:.1f}s of {wall * (os.cpu_count() or 1):.0f}s"
-            )
-    with (OUT / "commands.txt").open("a") as handle:
-        handle.write("\n".join(commands) + "\n")
+            name, path, paths_file, who = (line.split("\t") + ["", ""])[:4]
+            env = {"BENCH_PATHS": paths_file} if paths_file else {}
+            headers = {}
+            if who:
+                env["BENCH_COOKIE"] = headers["Cookie"] = cookies[who]
+            status = status_of(base_url + path, headers)
+            result = measure(name, base_url + path, master=master, db=db, env=env)
+            record(name, result, http_status=status)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,14 @@ each confirmation written once per order (outbox dedupe key) and e-mailed exactl
 error rate under 0.1% (a request counts as an error when it gets no answer, a 5xx, or not the status the page
 should give). Appends "Mixed load" to bench/RESULTS.md (--no-results: only print).
 
-Shoppers are guests (members need the policy acceptance and sign-in; points are only for members), so points are
-not exercised here: the check is that none were written.
+Members: --members of the shopper threads (default 2) are signed-in members, each its own account made before the
+load (e-mail verified, the current policies accepted, 50,000 points to start with as a staff adjustment through the
+loyalty service). Such a thread signs in once through allauth's login form and keeps its session; it empties its
+cart before each checkout, and --redeem-share of its checkouts (default 30%) use 100 to 500 points on the review
+page's discount form. The worker awards points on order_paid (rate x rank multiplier). Points checks afterwards
+(bench/shopload.py, points_consistency): exactly one earn entry of the rule's amount (and one "points earned"
+notice) per paid member order, every redemption exactly once and equal to the order's points, returned exactly
+once if the order was cancelled, no ledger below zero, balance = sum of entries, no points for guests.
 """
 
 import argparse
@@ -58,13 +64,16 @@ GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000341"
 ERROR_RATE_TARGET = 0.001
 QUEUE = "bench-mixed"
 REDIS_DB = 12
+STARTING_POINTS = 50_000
+POINTS_CHOICES = (100, 200, 300, 500)
 
 
-def start_localstripe(port: int) -> subprocess.Popen:
-    tmp = shopload.OUT / "localstripe-tmp"
+def start_localstripe(port: int, *, name: str = "mixed_load") -> subprocess.Popen:
+    """localstripe on 127.0.0.1:port (its pickle in a folder of this run's own); log in bench/out/NAME.localstripe.log."""
+    tmp = shopload.OUT / f"{name}-localstripe-tmp" if name != "mixed_load" else shopload.OUT / "localstripe-tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    log = (shopload.OUT / "mixed_load.localstripe.log").open("wb")
+    log = (shopload.OUT / f"{name}.localstripe.log").open("wb")
     process = subprocess.Popen(
         [str(shopload.VENV_BIN / "python"), "scripts/localstripe_server.py", "--port", str(port)],
         cwd=shopload.ROOT,
@@ -82,13 +91,14 @@ def start_localstripe(port: int) -> subprocess.Popen:
     raise SystemExit("localstripe did not start")
 
 
-def start_worker(env: dict) -> subprocess.Popen:
-    log = (shopload.OUT / "mixed_load.worker.log").open("wb")
+def start_worker(env: dict, *, queue: str = QUEUE, name: str = "mixed_load") -> subprocess.Popen:
+    """A Celery worker (solo pool) on the run's own queue; log in bench/out/NAME.worker.log."""
+    log = (shopload.OUT / f"{name}.worker.log").open("wb")
     return subprocess.Popen(
         [
             str(shopload.VENV_BIN / "celery"),
             *("-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING"),
-            *("--queues", QUEUE, "--hostname", f"{QUEUE}@%h"),
+            *("--queues", queue, "--hostname", f"{queue}@%h"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         ],
         cwd=shopload.ROOT,
@@ -124,6 +134,17 @@ def signed_event(intent_id: str, event_id: str) -> tuple[bytes, str]:
     return body, f"t={timestamp},v1={digest}"
 
 
+def mail_messages(folder: Path) -> list:
+    """Every e-mail the file backend wrote to the folder (one file per connection, messages split by a dashed line)."""
+    messages = []
+    if folder.exists():
+        for path in sorted(folder.iterdir()):
+            for part in path.read_text(errors="replace").split("-" * 79):
+                if part.strip():
+                    messages.append(email.message_from_string(part.strip()))
+    return messages
+
+
 def mail_counts(folder: Path) -> Counter:
     """Order numbers in the subjects of the confirmation e-mails the worker wrote (one file per connection)."""
     counts = Counter()
@@ -145,6 +166,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--members", type=int, default=2, help="how many of the shopper threads are signed-in members")
+    parser.add_argument("--redeem-share", type=float, default=0.3, help="share of member checkouts that use points")
     parser.add_argument("--database", default="shop_mixed")
     parser.add_argument("--no-results", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args()
@@ -176,6 +199,10 @@ def main() -> int:
     shipping = shopload.shipping_method_id()
     products = [(pk, info["slug"]) for pk, info in initial.items()]
     hot = products[:3]
+    members = [
+        (shopload.member_create(email=f"member{i}@example.jp", points=STARTING_POINTS), f"member{i}@example.jp")
+        for i in range(min(args.members, args.clients))
+    ]
 
     recorder = shopload.Recorder()
     flows = Counter()
@@ -249,27 +276,49 @@ def main() -> int:
                 return "card: declined, then bank transfer" if switched is not None else "card: failed"
             return f"card: unexpected {status}"
 
+        def checkout(shopper, rng, *, pk, slug, method, member) -> tuple[str, str]:
+            """A member empties the cart a stopped flow may have left, and sometimes uses points."""
+            points = 0
+            if member:
+                if not shopload.cart_empty(shopper):
+                    return "failed", ""
+                points = rng.choice(POINTS_CHOICES) if rng.random() < args.redeem_share else 0
+            outcome, target = shopload.place_order(
+                shopper, slug=slug, variant_id=pk, shipping_method=shipping, method=method, points=points
+            )
+            return (f"{outcome}, with points" if points and outcome == "placed" else outcome), target
+
         def shopper_loop(seed: int) -> None:
             rng = random.Random(seed)
-            while not stop_event.is_set():
+            member = members[seed] if seed < len(members) else None
+            shopper = None
+            if member is not None:
                 shopper = shopload.Shopper(server.base_url, recorder, timeout=30)
+                if not shopload.sign_in(shopper, email=member[1], password=shopload.MEMBER_PASSWORD):
+                    count("member: sign-in failed")
+                    return
+            who = "member " if member else ""
+            while not stop_event.is_set():
+                if member is None:
+                    shopper = shopload.Shopper(server.base_url, recorder, timeout=30)
                 pk, slug = rng.choice(hot) if rng.random() < 0.3 else rng.choice(products)
                 roll = rng.random()
                 if roll < 0.45:
                     page = rng.randint(1, 2)
                     shopper.request("list", "GET", "/products/" + (f"?page={page}" if page > 1 else ""))
                     shopper.request("product", "GET", f"/p/{slug}/")
-                    count("browse")
+                    count(f"{who}browse")
                 elif roll < 0.70:
-                    outcome, target = shopload.place_order(shopper, slug=slug, variant_id=pk, shipping_method=shipping)
-                    if outcome == "placed":
-                        shopper.request("thanks", "GET", urllib.parse.urlparse(target).path)
-                    count(f"bank transfer: {outcome}")
-                elif roll < 0.90:
-                    outcome, target = shopload.place_order(
-                        shopper, slug=slug, variant_id=pk, shipping_method=shipping, method="card"
+                    outcome, target = checkout(
+                        shopper, rng, pk=pk, slug=slug, method="bank_transfer", member=member is not None
                     )
-                    count(card_payment(shopper, target, rng) if outcome == "placed" else f"card: {outcome}")
+                    if outcome.startswith("placed"):
+                        shopper.request("thanks", "GET", urllib.parse.urlparse(target).path)
+                    count(f"{who}bank transfer: {outcome}")
+                elif roll < 0.90:
+                    outcome, target = checkout(shopper, rng, pk=pk, slug=slug, method="card", member=member is not None)
+                    paid = card_payment(shopper, target, rng) if outcome.startswith("placed") else f"card: {outcome}"
+                    count(f"{who}{paid}{', with points' if outcome.endswith('with points') else ''}")
                 else:
                     body, signature = signed_event(f"pi_unknown_{uuid.uuid4().hex[:16]}", f"evt_{uuid.uuid4().hex}")
                     for action in ("webhook", "webhook_replay"):
@@ -300,17 +349,21 @@ def main() -> int:
         from shop.notifications.models import Notification
 
         def drain(seconds: float) -> None:
+            """Until the worker has run every queued task (points, deliveries) and the outbox is empty."""
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
-                if not Notification.objects.filter(status__in=["pending", "sending"]).exists():
+                queued = shopload.redis_queue_length(redis_url=env["REDIS_URL"], queue=QUEUE)
+                if not queued and not Notification.objects.filter(status__in=["pending", "sending"]).exists():
                     return
                 time.sleep(2)
 
         time.sleep(3)  # localstripe's last webhooks
         drain(120)
+        from loyalty.services.catch_up import loyalty_catch_up
         from payments.emails import order_confirmations_catch_up
 
         caught_up = order_confirmations_catch_up()
+        points_caught_up = loyalty_catch_up()
         drain(60)
         leftover = Notification.objects.filter(status__in=["pending", "sending"]).count()
     finally:
@@ -323,7 +376,6 @@ def main() -> int:
 
     from django.db.models import Count
 
-    from loyalty.models import PointEntry
     from payments.models import WebhookEvent
     from shop.notifications.models import Notification
     from shop.orders.models import Order
@@ -350,9 +402,9 @@ def main() -> int:
         "confirmation e-mails for orders not due one": sum(
             1 for n, c in confirmation_mails.items() if c and n not in due_numbers
         ),
-        "point entries written (guests earn none)": PointEntry.objects.count(),
     }
-    problems = {**report["problems"], **mail_problems}
+    points = shopload.points_consistency(member_ids=[pk for pk, _ in members])
+    problems = {**report["problems"], **mail_problems, **points["problems"]}
     webhook_results = Counter()
     for row in WebhookEvent.objects.values("type", "result").annotate(n=Count("id")):
         webhook_results[f"{row['type']} → {row['result'] or '(unprocessed)'}"] += row["n"]
@@ -372,7 +424,10 @@ def main() -> int:
         and mail_problems["orders whose confirmation was e-mailed more than once"] == 0
         and mail_problems["confirmation e-mails for orders not due one"] == 0
         and report["confirmations due but not written"] == 0,
-        "zero points written for guests": mail_problems["point entries written (guests earn none)"] == 0,
+        "zero lost or doubled points (earned, used, returned; none for guests; no balance below zero)": all(
+            v == 0 for v in points["problems"].values()
+        )
+        and (not members or points["paid member orders"] > 0),
         f"error rate under {ERROR_RATE_TARGET:.1%}": error_rate < ERROR_RATE_TARGET,
     }
     passed = all(checks.values())
@@ -395,6 +450,10 @@ def main() -> int:
         " (30% of the flows pick one of those 3, so they sell out)",
         "- Mix: 45% browse (list, product page), 25% bank-transfer checkout, 20% card checkout (a fifth declined,"
         " then switched to bank transfer), 10% a signed webhook of an unknown PaymentIntent sent twice",
+        f"- Members: {len(members)} of the {args.clients} threads are signed-in members (own accounts, e-mail"
+        f" verified, policies accepted, {STARTING_POINTS:,} starting points as a staff adjustment; signed in once"
+        f" through allauth's login form); {args.redeem_share:.0%} of their checkouts use 100-500 points on the review"
+        " page; the worker awards points on order_paid",
         "",
         f"Requests to the shop: {len(shop_hits)}, errors {len(errors)} ({error_rate:.3%}); latency p50"
         f" {overall['p50']:.0f} ms, p95 {overall['p95']:.0f} ms, p99 {overall['p99']:.0f} ms;"
@@ -423,6 +482,15 @@ def main() -> int:
         + ", ".join(f"{k}: {v}" for k, v in sorted(notification_status.items()))
         + f" (confirmations written by the catch-up job afterwards: {caught_up}; still pending or sending: {leftover}).",
         "",
+        f"Points: {points['member orders']} member orders, {points['paid member orders']} paid,"
+        f" {points['orders that used points']} used points ({points['points used']:,} points),"
+        f" {points['cancelled orders that used points']} of those cancelled; {points['points earned']:,} points earned;"
+        " entries by kind: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(points["entries by kind"].items()))
+        + ". Loyalty catch-up afterwards (`loyalty_catch_up`): "
+        + ", ".join(f"{k} {v}" for k, v in points_caught_up.items())
+        + ".",
+        "",
         "| Check | Count |",
         "|---|---:|",
         *[f"| {name} | {value} |" for name, value in problems.items()],
@@ -440,6 +508,7 @@ def main() -> int:
         {
             "flows": flows,
             "report": report,
+            "points": points,
             "checks": checks,
             "errors": error_kinds,
             "seconds": time.monotonic() - started,

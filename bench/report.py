@@ -1,4 +1,9 @@
-"""Write bench/RESULTS.md from what bench/run.sh left in bench/out/ (run by run.sh; needs its environment)."""
+"""Write the benchmark's part of bench/RESULTS.md from what bench/run.sh left in bench/out/ (run by run.sh).
+
+Only the part between the markers BEGIN and END is rewritten (on the first run: from the top down to the first
+section another script writes, "## Dashboard", "## Faults", ...); the rest of the file is kept as it is.
+Needs run.sh's environment (REDIS_URL for the machine description).
+"""
 
 import json
 import os
@@ -12,6 +17,10 @@ from urllib.parse import unquote
 BASE_DIR = Path(__file__).resolve().parent.parent
 OUT = BASE_DIR / "bench" / "out"
 RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+BEGIN = "<!-- bench/report.py: begin (bench/run.sh rewrites everything up to the end marker) -->"
+END = "<!-- bench/report.py: end -->"
+# Headings of the sections other scripts append; without markers, our part ends before the first of them.
+OTHER_SECTIONS = re.compile(r"^## (Dashboard|Faults|Fault:|Mixed load|Celery tally)", re.M)
 LABELS = {
     "ceiling": "Ceiling (24 rows, one query, tiny template)",
     "home": "Home",
@@ -20,9 +29,16 @@ LABELS = {
     "search": "Search",
     "category": "Category (top level)",
     "product": "Product page (500 products in turn)",
+    "feed": "Feed",
+    "share": "Share link redirect (1,000 codes in turn)",
+    "cart_add": "Add to cart (POST, 4 clients)",
+    "webhook": "Stripe webhook (POST)",
 }
-# The pages the project's targets name (bench/README.md), with the least share of the ceiling's req/s they need.
+EXPECTED_STATUS = {"share": 302, "cart_add": 302}
+# The pages the project's targets name, with the least share of the ceiling's req/s they need.
 RATIO_TARGETS = {"list": 0.5, "product": 0.5}
+CART_TARGET = 250  # operations/s with 4 clients
+WEBHOOK_P95_MS = 100
 
 
 def run(*command: str) -> str:
@@ -46,16 +62,17 @@ def machine() -> list[tuple[str, str]]:
         ("OS", f"{os_name.group(1) if os_name else platform.system()}, kernel {platform.release()}"),
         ("Python", platform.python_version()),
         ("Django / gunicorn / psycopg", f"{version('django')} / {version('gunicorn')} / {version('psycopg')}"),
-        ("PostgreSQL", run("psql", os.environ["DATABASE_URL"], "-Atc", "SHOW server_version")),
+        ("PostgreSQL", run("psql", "postgres://postgres@127.0.0.1:5432/postgres", "-Atc", "SHOW server_version")),
         ("Redis", redis_version.group(1) if redis_version else "unknown"),
         ("wrk", wrk_version[0].split(" Copyright")[0] if wrk_version else "unknown"),
-        ("Load average when the run began", Path(OUT / "loadavg-at-start").read_text().split(" ", 3)[:3]),
+        ("localstripe", version("localstripe")),
+        ("Load average when the run began", " ".join((OUT / "loadavg-at-start").read_text().split(" ", 3)[:3])),
     ]
 
 
-def read_result(name: str) -> dict | None:
-    """wrk's JSON summary (bench/wrk/report.lua) plus what bench/measure.py noted."""
-    text_file, json_file = OUT / "wrk" / f"{name}.txt", OUT / "wrk" / f"{name}.json"
+def read_result(run_out: Path, name: str) -> dict | None:
+    """wrk's JSON summary (bench/wrk/summary.lua) plus what bench/measure.py noted."""
+    text_file, json_file = run_out / "wrk" / f"{name}.txt", run_out / "wrk" / f"{name}.json"
     if not text_file.exists() or not json_file.exists():
         return None
     match = re.search(r"^BENCH_JSON (\{.*\})$", text_file.read_text(), re.M)
@@ -71,9 +88,31 @@ def ms(microseconds: float) -> str:
     return f"{microseconds / 1000:.1f} ms"
 
 
-def errors_cell(data: dict) -> str:
+def base_name(name: str) -> str:
+    return name.split(".")[0]
+
+
+def who_of(name: str) -> str:
+    if name == "webhook":
+        return "Stripe"
+    return "signed-in" if name.endswith(".member") else "anonymous"
+
+
+def error_count(name: str, data: dict) -> int:
+    """Non-2xx/3xx answers, socket errors, a wrong status on the first request, and for cart adds the requests that
+    added no unit."""
+    wrong_status = data.get("http_status") != EXPECTED_STATUS.get(base_name(name), 200)
+    missing_units = max(data["requests"] - data["units_added"], 0) if "units_added" in data else 0
+    return data["status"] + data["socket_errors"] + wrong_status + missing_units
+
+
+def errors_cell(name: str, data: dict) -> str:
     parts = [f"{data['status']} non-2xx/3xx"] if data["status"] else []
     parts += [f"{data[kind]} {kind}" for kind in ("connect", "read", "write", "timeout") if data[kind]]
+    if data.get("http_status") != EXPECTED_STATUS.get(base_name(name), 200):
+        parts.append(f"first request HTTP {data.get('http_status')}")
+    if "units_added" in data and data["units_added"] < data["requests"]:
+        parts.append(f"{data['requests'] - data['units_added']} adds without a unit")
     return ", ".join(parts) or "0"
 
 
@@ -81,60 +120,209 @@ def per_request_ms(data: dict, party: str) -> float:
     return data["cpu"][party] * 1000 / max(data["requests"], 1)
 
 
-def main() -> None:
-    pages = [line.split("\t") for line in (OUT / "pages.tsv").read_text().splitlines() if line]
-    queries = json.loads((OUT / "queries.json").read_text()) if (OUT / "queries.json").exists() else {}
-    results = {name: read_result(name) for name, *_ in pages}
-    measured = {name: data for name, data in results.items() if data}
-    ceiling = measured.get("ceiling")
+def query_cell(queries: dict, name: str) -> str:
+    counted = queries.get(name, {})
+    low, high = counted.get("queries_min", "?"), counted.get("queries_max", "?")
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
+class Size:
+    """What run.sh measured for one catalogue size (bench/out/size-<n>/)."""
+
+    def __init__(self, size: str):
+        self.size = size
+        self.out = OUT / f"size-{size}"
+        self.pages = [line.split("\t") for line in (self.out / "pages.tsv").read_text().splitlines() if line]
+        queries_file = self.out / "queries.json"
+        self.queries = json.loads(queries_file.read_text()) if queries_file.exists() else {}
+        names = [page[0] for page in self.pages] + ["cart_add", "cart_add.member", "webhook"]
+        self.results = {name: read_result(self.out, name) for name in names}
+        self.measured = {name: data for name, data in self.results.items() if data}
+        self.ceiling = self.measured.get("ceiling")
+        checkout_file = self.out / "checkout.json"
+        self.checkout = json.loads(checkout_file.read_text()) if checkout_file.exists() else None
+
+    def ratio(self, data: dict) -> str:
+        return f"{data['rps'] / self.ceiling['rps']:.0%}" if self.ceiling else "?"
+
+    def page_rows(self) -> list[str]:
+        lines = [
+            f"## Pages, {int(self.size):,} products",
+            "",
+            "| Page | Visitor | Path | HTTP | req/s | vs ceiling | p50 | p99 | p99/p50 | Errors | SQL queries |",
+            "|---|---|---|---|---:|---:|---:|---:|---:|---|---:|",
+        ]
+        for name, path, *rest in self.pages:
+            data = self.results[name]
+            shown = unquote(path) + (" …" if len(rest) > 0 and rest[0] else "")
+            label = LABELS.get(base_name(name), name)
+            if data is None:
+                lines.append(f"| {label} | {who_of(name)} | `{shown}` | ? | no result | | | | | | |")
+                continue
+            lines.append(
+                f"| {label} | {who_of(name)} | `{shown}` | {data['http_status']} | {data['rps']:.1f}"
+                f" | {self.ratio(data)} | {ms(data['p50_us'])} | {ms(data['p99_us'])}"
+                f" | {data['p99_us'] / max(data['p50_us'], 1):.2f} | {errors_cell(name, data)}"
+                f" | {query_cell(self.queries, name)} |"
+            )
+        return lines
+
+    def operation_rows(self) -> list[str]:
+        lines = [
+            "",
+            f"## Operations, {int(self.size):,} products",
+            "",
+            "| Operation | Visitor | Clients | ops/s | vs ceiling | p50 | p95 | p99 | Errors | SQL queries | Notes |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
+        ]
+        for name in ("cart_add", "cart_add.member", "webhook"):
+            data = self.results[name]
+            label = LABELS[base_name(name)]
+            if data is None:
+                lines.append(f"| {label} | {who_of(name)} | | no result | | | | | | | |")
+                continue
+            if "units_added" in data:
+                note = f"{data['units_added']} units added for {data['requests']} requests"
+            else:
+                stored = ", ".join(f"{k}: {v}" for k, v in sorted(data.get("stored", {}).items()))
+                note = f"distinct events naming {data.get('intents')} {data.get('intent_kind')}; stored: {stored}"
+            lines.append(
+                f"| {label} | {who_of(name)} | {data.get('clients', 4)} | {data['rps']:.1f} | {self.ratio(data)}"
+                f" | {ms(data['p50_us'])} | {ms(data['p95_us'])} | {ms(data['p99_us'])} | {errors_cell(name, data)}"
+                f" | {query_cell(self.queries, name) if name != 'webhook' else ''} | {note} |"
+            )
+        lines += self.checkout_rows()
+        return lines
+
+    def checkout_rows(self) -> list[str]:
+        c = self.checkout
+        if c is None:
+            return ["", "Checkout by card: no result."]
+        flow = c["flow"]
+        lines = [
+            "",
+            f"Checkout by card to a created PaymentIntent (guests, {c['clients']} threads, new guest per flow):"
+            f" **{c['flows_per_s']:.2f} flows/s** ({c['flows_ok']} of {c['flows']} flows completed in"
+            f" {c['wall']:.1f} s), per flow p50 {flow['p50']:.0f} ms, p95 {flow['p95']:.0f} ms,"
+            f" p99 {flow['p99']:.0f} ms; {len(c['errors'])} errors"
+            + (f" ({', '.join(sorted(set(c['errors'])))})" if c["errors"] else "")
+            + f"; gunicorn CPU {c['cpu']['workers'] * 1000 / max(c['flows_ok'], 1):.0f} ms per flow.",
+            "",
+            "| Step | Requests | Errors | p50 ms | p95 ms | p99 ms |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for step, s in c["steps"].items():
+            lines.append(
+                f"| {step} | {s['count']} | {s['errors']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} |"
+            )
+        return lines
+
+    def cpu_rows(self) -> list[str]:
+        rows = []
+        for name, data in self.measured.items():
+            cpu = data["cpu"]
+            ratio = per_request_ms(self.ceiling, "workers") / per_request_ms(data, "workers") if self.ceiling else 0
+            rows.append(
+                f"| {int(self.size):,} | {LABELS.get(base_name(name), name)} | {who_of(name)}"
+                f" | {per_request_ms(data, 'workers'):.1f} | {per_request_ms(data, 'db'):.1f} | {ratio:.0%}"
+                f" | {cpu['wrk']:.1f} s | {max(cpu['idle_before'], 0):.0%} | {cpu['other'] / (cpu['wall'] * cpu['cpus']):.0%} |"
+            )
+        return rows
+
+    def targets(self) -> list[str]:
+        """One line per target: met / NOT met with the figures."""
+        lines, m, size = [], self.measured, f"{int(self.size):,} products"
+        for base, share in RATIO_TARGETS.items():
+            for name in (base, f"{base}.member"):
+                if name in m and self.ceiling:
+                    ratio = m[name]["rps"] / self.ceiling["rps"]
+                    verdict = "met" if ratio >= share else "NOT met"
+                    lines.append(
+                        f"| {LABELS[base]}, {who_of(name)}: at least {share:.0%} of the ceiling's req/s"
+                        f" | {size} | {verdict} ({ratio:.0%}) |"
+                    )
+        pages = [n for n, _p, *_ in self.pages if n in m and n != "ceiling"]
+        spread = [
+            f"{LABELS.get(base_name(n), n)} ({who_of(n)}, {m[n]['p99_us'] / max(m[n]['p50_us'], 1):.1f}x)"
+            for n in pages
+            if m[n]["p99_us"] > 2 * m[n]["p50_us"]
+        ]
+        lines.append(
+            f"| p99 at most 2x p50 on every page | {size} | "
+            + (f"NOT met: {', '.join(spread)}" if spread else "met")
+            + " |"
+        )
+        for name in ("cart_add", "cart_add.member"):
+            if name in m:
+                rps = m[name]["rps"]
+                lines.append(
+                    f"| Add to cart, {who_of(name)}: at least {CART_TARGET} operations/s with 4 clients"
+                    f" | {size} | {'met' if rps >= CART_TARGET else 'NOT met'} ({rps:.0f}/s) |"
+                )
+        if "webhook" in m:
+            p95 = m["webhook"]["p95_us"] / 1000
+            lines.append(
+                f"| Webhook p95 under {WEBHOOK_P95_MS} ms | {size}"
+                f" | {'met' if p95 < WEBHOOK_P95_MS else 'NOT met'} ({p95:.0f} ms) |"
+            )
+        failing = [f"{LABELS.get(base_name(n), n)} ({who_of(n)})" for n, d in m.items() if error_count(n, d)]
+        missing = [n for n, d in self.results.items() if d is None]
+        if self.checkout is None or self.checkout["errors"] or not self.checkout["flows_ok"]:
+            failing.append("checkout")
+        failing += [f"{n} (no result)" for n in missing]
+        lines.append(
+            f"| Zero errors in every run | {size} | " + (f"NOT met: {', '.join(failing)}" if failing else "met") + " |"
+        )
+        return lines
+
+
+def catalogue_part(sizes: list[Size]) -> str:
     commit = run("git", "-C", str(BASE_DIR), "rev-parse", "--short=12", "HEAD")
     dirty = run("git", "-C", str(BASE_DIR), "status", "--porcelain", "--untracked-files=no")
     env = os.environ
-
     lines = [
+        BEGIN,
         "# Benchmark results",
         "",
         "Written by `bench/run.sh` (`make bench`); what it measures and the targets are in `bench/README.md`.",
         "",
         f"- Date: {(OUT / 'started-at').read_text().strip()} (start of the run)",
         f"- Commit: {commit}" + (" (the working tree had uncommitted changes)" if dirty else ""),
-        f"- Catalogue: {env.get('PRODUCTS')} products in 20 categories, 3 variants and 1-2 images each"
-        " (`bench/load_catalog.py`)",
-        f"- Load: wrk {env.get('WRK_THREADS')} threads, {env.get('WRK_CONNECTIONS')} connections,"
-        f" {env.get('DURATION')} per page after a {env.get('WARMUP')} warm-up;"
-        " gunicorn with 2 sync workers; anonymous visitor",
+        f"- Catalogues: {', '.join(f'{int(s.size):,}' for s in sizes)} products, each in its own database"
+        " `shop_bench_<size>` (`bench/load_catalog.py`: 20 categories, 3 variants and 1-2 images a product,"
+        " 180 feed posts, 1,000 share links, members)",
+        f"- Pages: wrk {env.get('WRK_THREADS')} threads, {env.get('WRK_CONNECTIONS')} connections,"
+        f" {env.get('DURATION')} per run after a {env.get('WARMUP')} warm-up; add to cart and webhooks 4 threads and"
+        " 4 connections; gunicorn with 2 sync workers; no page cache; anonymous and signed in (a member's session)",
         "",
         "## Machine",
         "",
-        *(f"- {key}: {' '.join(value) if isinstance(value, list) else value}" for key, value in machine()),
+        *(f"- {key}: {value}" for key, value in machine()),
         "",
         "## Commands",
         "",
         "```",
-        f"PRODUCTS={env.get('PRODUCTS')} bash bench/run.sh   # make bench",
+        f'SIZES="{env.get("SIZES")}" DURATION={env.get("DURATION")} WARMUP={env.get("WARMUP")}'
+        f" QUIET_WAIT={env.get('QUIET_WAIT')} bash bench/run.sh   # make bench",
         *(OUT / "commands.txt").read_text().splitlines(),
+    ]
+    for s in sizes:
+        lines += [
+            f"# {int(s.size):,} products (DATABASE_URL=.../shop_bench_{s.size}, BENCH_RUN_OUT=bench/out/size-{s.size})"
+        ]
+        lines += (s.out / "commands.txt").read_text().splitlines() if (s.out / "commands.txt").exists() else []
+    lines += [
         "```",
         "",
-        "## Throughput and latency",
+        "## Against the targets",
         "",
-        "| Page | Path | HTTP | req/s | vs ceiling | p50 | p99 | p99/p50 | Errors | SQL queries |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|---:|",
+        "| Target | Catalogue | Result |",
+        "|---|---|---|",
     ]
-    for name, path, *_ in pages:
-        data, counted = results[name], queries.get(name, {})
-        shown_path = unquote(path) + (" …" if name == "product" else "")
-        low, high = counted.get("queries_min", "?"), counted.get("queries_max", "?")
-        query_cell = f"{low}" if low == high else f"{low}-{high}"
-        if data is None:
-            lines.append(f"| {LABELS.get(name, name)} | `{shown_path}` | ? | no result | | | | | | {query_cell} |")
-            continue
-        ratio = f"{data['rps'] / ceiling['rps']:.0%}" if ceiling else "?"
-        lines.append(
-            f"| {LABELS.get(name, name)} | `{shown_path}` | {data['http_status']} | {data['rps']:.1f} | {ratio}"
-            f" | {ms(data['p50_us'])} | {ms(data['p99_us'])} | {data['p99_us'] / max(data['p50_us'], 1):.2f}"
-            f" | {errors_cell(data)} | {query_cell} |"
-        )
-
+    for s in sizes:
+        lines += s.targets()
+    for s in sizes:
+        lines += ["", *s.page_rows(), *s.operation_rows()]
     lines += [
         "",
         "## CPU per request",
@@ -144,40 +332,38 @@ def main() -> None:
         " outside the benchmark (other people's tests, browsers) and says how far req/s was held down; *idle before* is"
         " how idle the CPUs were in the second before the warm-up (after waiting up to `QUIET_WAIT` seconds).",
         "",
-        "| Page | gunicorn ms/req | PostgreSQL ms/req | vs ceiling by gunicorn CPU | wrk CPU | idle before | other |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Catalogue | Page | Visitor | gunicorn ms/req | PostgreSQL ms/req | vs ceiling by gunicorn CPU | wrk CPU"
+        " | idle before | other |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, data in measured.items():
-        cpu = data["cpu"]
-        ratio = per_request_ms(ceiling, "workers") / per_request_ms(data, "workers") if ceiling else 0
-        lines.append(
-            f"| {LABELS.get(name, name)} | {per_request_ms(data, 'workers'):.1f} | {per_request_ms(data, 'db'):.1f}"
-            f" | {ratio:.0%} | {cpu['wrk']:.1f} s | {cpu['idle_before']:.0%}"
-            f" | {cpu['other'] / (cpu['wall'] * cpu['cpus']):.0%} |"
-        )
-
-    lines += ["", "## Against the targets", ""]
-    for name, share in RATIO_TARGETS.items():
-        data = measured.get(name)
-        if data and ceiling:
-            ratio = data["rps"] / ceiling["rps"]
-            lines.append(
-                f"- {LABELS[name]}: at least {share:.0%} of the ceiling's req/s:"
-                f" {'met' if ratio >= share else 'NOT met'} ({ratio:.0%})."
-            )
-    spread = [LABELS.get(n, n) for n, d in measured.items() if d["p99_us"] > 2 * d["p50_us"]]
-    lines.append("- p99 at most 2x p50 on every page: " + (f"NOT met on {', '.join(spread)}." if spread else "met."))
-    failing = [LABELS.get(n, n) for n, d in measured.items() if d["status"] or d["socket_errors"]]
-    failing += [LABELS.get(n, n) for n, d in measured.items() if d["http_status"] != 200 and n not in failing]
-    lines.append("- Zero errors: " + (f"NOT met on {', '.join(failing)}." if failing else "met."))
+    for s in sizes:
+        lines += s.cpu_rows()
     lines += [
         "",
         "SQL queries are counted in-process with the same settings (`bench/query_counts.py`, 10 requests per page);"
-        " each page's statements are in `bench/out/queries/<page>.sql` after a run, the server log in"
-        " `bench/out/gunicorn.log`.",
+        " each page's statements are in `bench/out/size-<n>/queries/<page>.sql` after a run, the server log in"
+        " `bench/out/size-<n>/gunicorn.log`.",
+        END,
         "",
     ]
-    RESULTS.write_text("\n".join(lines))
+    return "\n".join(lines)
+
+
+def write_results(part: str) -> None:
+    """Replace our part of RESULTS.md, keeping the sections other scripts wrote."""
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    if BEGIN in old and END in old:
+        before, rest = old.split(BEGIN, 1)
+        after = rest.split(END, 1)[1].lstrip("\n")
+    else:
+        match = OTHER_SECTIONS.search(old)
+        before, after = "", old[match.start() :] if match else ""
+    RESULTS.write_text(before + part + ("\n" + after if after else ""))
+
+
+def main() -> None:
+    sizes = [Size(size) for size in os.environ.get("SIZES", "2000 10000").split() if (OUT / f"size-{size}").exists()]
+    write_results(catalogue_part(sizes))
     print(f"wrote {RESULTS.relative_to(BASE_DIR)}")
 
 

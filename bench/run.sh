@@ -1,103 +1,150 @@
 #!/usr/bin/env bash
-# Load benchmark of the catalogue pages under production settings (`make bench`); see bench/README.md.
-# Env: PRODUCTS (10000), DURATION (15s), WARMUP (3s), WRK_THREADS (2), WRK_CONNECTIONS (8), PORT (8765),
-# QUIET_WAIT (15: seconds to wait before each page for the machine to go idle).
+# Load benchmark of the shop under production settings (`make bench`); see bench/README.md.
+# Env: SIZES ("2000 10000": catalogue sizes, one database each), DURATION (10s), WARMUP (2s), WRK_THREADS (2),
+# WRK_CONNECTIONS (8), QUIET_WAIT (5: seconds to wait before each run for the machine to go idle), PORT (8765),
+# STRIPE_PORT (8767: localstripe), CHECKOUT_CLIENTS (4), WEBHOOK_CONNECTIONS (4).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=$ROOT/.venv
 OUT=$ROOT/bench/out
-export PRODUCTS=${PRODUCTS:-10000}
-export DURATION=${DURATION:-15s}
-export WARMUP=${WARMUP:-3s}
+export SIZES=${SIZES:-2000 10000}
+export DURATION=${DURATION:-10s}
+export WARMUP=${WARMUP:-2s}
 export WRK_THREADS=${WRK_THREADS:-2}
 export WRK_CONNECTIONS=${WRK_CONNECTIONS:-8}
+export QUIET_WAIT=${QUIET_WAIT:-5}
 WORKERS=2
 PORT=${PORT:-8765}
+STRIPE_PORT=${STRIPE_PORT:-8767}
 BASE_URL=http://127.0.0.1:$PORT
+STRIPE_BASE=http://127.0.0.1:$STRIPE_PORT
 
-export DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench
+# Redis database 13 is the bench server's (cache and Celery broker, on a queue of its own that nobody consumes).
 export REDIS_URL=redis://127.0.0.1:6379/13
-export SECRET_KEY=bench-only-not-a-secret-5a1f0c
-export DJANGO_SETTINGS_MODULE=shop.settings.production
+export CELERY_TASK_DEFAULT_QUEUE=bench-run
+export SECRET_KEY=bench-only-not-a-secret-5a1f0c-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+export DJANGO_SETTINGS_MODULE=bench.ceiling_settings
 export SECURE_SSL_REDIRECT=false
 export DEBUG=false
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export MEDIA_ROOT=$OUT/media
 export BENCH_STATIC_ROOT=$OUT/static
 export LOG_LEVEL=WARNING
+# Stripe is localstripe (test tooling, see /work/shared/OFFLINE-TESTING.md); the webhook secret signs the events.
+export STRIPE_SECRET_KEY=sk_test_bench
+export STRIPE_PUBLISHABLE_KEY=pk_test_bench
+export STRIPE_WEBHOOK_SECRET=whsec_bench_catalogue
+export STRIPE_API_BASE=$STRIPE_BASE
+export STRIPE_JS_URL=$STRIPE_BASE/js.stripe.com/v3/
 
-mkdir -p "$OUT/wrk"
-rm -f "$OUT"/wrk/* "$OUT/gunicorn.log"
+for port in "$PORT" "$STRIPE_PORT"; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+    echo "something already listens on port $port; set PORT / STRIPE_PORT to a free one" >&2
+    exit 1
+  fi
+done
+
+mkdir -p "$OUT"
+rm -rf "$OUT"/size-* "$OUT/localstripe-bench"
 cp /proc/loadavg "$OUT/loadavg-at-start"
 date -u >"$OUT/started-at"
+: >"$OUT/commands.txt"
 
-echo "== catalogue ($PRODUCTS products in shop_bench)"
-"$VENV/bin/python" bench/load_catalog.py --products "$PRODUCTS"
-
-# The server runs production settings plus the ceiling page's URL (bench/ceiling_settings.py).
-export DJANGO_SETTINGS_MODULE=bench.ceiling_settings
-echo "== collectstatic (manifest storage needs it under DEBUG=false)"
-"$VENV/bin/python" manage.py collectstatic --noinput -v0
-
-# Paths to measure: name, path, and a file of paths to rotate through (product pages).
-psql "$DATABASE_URL" -Atc "SELECT '/p/' || slug || '/' FROM catalog_product WHERE is_active ORDER BY md5(slug) LIMIT 500" \
-  >"$OUT/product_paths.txt"
-CATEGORY=$(psql "$DATABASE_URL" -Atc "SELECT slug FROM catalog_category WHERE parent_id IS NULL ORDER BY position, name LIMIT 1")
-SEARCH_WORD=リネン # in about one product name in nine (bench/load_catalog.py)
-SEARCH_Q=$("$VENV/bin/python" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$SEARCH_WORD")
-{
-  printf 'ceiling\t/_bench/ceiling/\t\n'
-  printf 'home\t/\t\n'
-  printf 'list\t/products/\t\n'
-  printf 'list_p50\t/products/?page=50\t\n'
-  printf 'search\t/search/?q=%s\t\n' "$SEARCH_Q"
-  printf 'category\t/c/%s/\t\n' "$CATEGORY"
-  printf 'product\t%s\t%s\n' "$(head -n1 "$OUT/product_paths.txt")" "$OUT/product_paths.txt"
-} >"$OUT/pages.tsv"
-
-echo "== SQL queries per page (in-process, same settings)"
-"$VENV/bin/python" bench/query_counts.py "$OUT/pages.tsv"
-
-if curl -s -o /dev/null "$BASE_URL/"; then
-  echo "something already listens on port $PORT; set PORT to a free one" >&2
-  exit 1
-fi
-GUNICORN=("$VENV/bin/gunicorn" shop.wsgi -w "$WORKERS" --bind "127.0.0.1:$PORT" --error-logfile "$OUT/gunicorn.log" --capture-output)
-echo "== ${GUNICORN[*]}"
-"${GUNICORN[@]}" &
-GUNICORN_PID=$!
-stop_server() {
-  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
-  wait "$GUNICORN_PID" 2>/dev/null || true
+GUNICORN_PID=
+LOCALSTRIPE_PID=
+stop_all() {
+  [ -n "$GUNICORN_PID" ] && { kill -TERM "$GUNICORN_PID" 2>/dev/null || true; wait "$GUNICORN_PID" 2>/dev/null || true; }
+  [ -n "$LOCALSTRIPE_PID" ] && { kill -TERM "$LOCALSTRIPE_PID" 2>/dev/null || true; wait "$LOCALSTRIPE_PID" 2>/dev/null || true; }
+  redis-cli -u "$REDIS_URL" DEL "$CELERY_TASK_DEFAULT_QUEUE" "_kombu.binding.$CELERY_TASK_DEFAULT_QUEUE" >/dev/null || true
 }
-trap stop_server EXIT
+trap stop_all EXIT
 
-for _ in $(seq 60); do
-  curl -fsS -o /dev/null "$BASE_URL/healthz" 2>/dev/null && break
-  sleep 0.5
-done
-if ! curl -fsS "$BASE_URL/healthz"; then
-  tail -n 40 "$OUT/gunicorn.log" >&2
-  exit 1
-fi
-echo
+echo "== localstripe on $STRIPE_BASE"
+mkdir -p "$OUT/localstripe-bench"
+TMPDIR=$OUT/localstripe-bench "$VENV/bin/python" scripts/localstripe_server.py --port "$STRIPE_PORT" \
+  >"$OUT/localstripe.log" 2>&1 &
+LOCALSTRIPE_PID=$!
+
+echo "== collectstatic (manifest storage needs it under DEBUG=false)"
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres "$VENV/bin/python" manage.py collectstatic --noinput -v0
 
 {
-  echo "DJANGO_SETTINGS_MODULE=$DJANGO_SETTINGS_MODULE DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL" \
-    "SECRET_KEY=<bench dummy> SECURE_SSL_REDIRECT=false DEBUG=false ALLOWED_HOSTS=$ALLOWED_HOSTS LOG_LEVEL=$LOG_LEVEL" \
-    "MEDIA_ROOT=bench/out/media BENCH_STATIC_ROOT=bench/out/static"
-  echo "${GUNICORN[*]#"$ROOT/"}"
+  echo "DJANGO_SETTINGS_MODULE=$DJANGO_SETTINGS_MODULE DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench_<size>" \
+    "REDIS_URL=$REDIS_URL SECRET_KEY=<bench dummy> SECURE_SSL_REDIRECT=false DEBUG=false ALLOWED_HOSTS=$ALLOWED_HOSTS" \
+    "LOG_LEVEL=$LOG_LEVEL MEDIA_ROOT=bench/out/media BENCH_STATIC_ROOT=bench/out/static" \
+    "STRIPE_API_BASE=$STRIPE_BASE STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET=whsec_bench_catalogue"
+  echo ".venv/bin/python scripts/localstripe_server.py --port $STRIPE_PORT"
+  echo ".venv/bin/gunicorn shop.wsgi -w $WORKERS --bind 127.0.0.1:$PORT --error-logfile bench/out/size-<size>/gunicorn.log --capture-output"
 } >"$OUT/commands.txt"
 
-echo "== wrk, page by page"
-"$VENV/bin/python" bench/measure.py "$OUT/pages.tsv" "$BASE_URL" "$GUNICORN_PID"
+# The page runs of one catalogue size: name, path, a file of paths to rotate through, who asks ("" or "member").
+write_pages() {
+  local run_out=$1 category search_q
+  psql "$DATABASE_URL" -Atc "SELECT '/p/' || slug || '/' FROM catalog_product WHERE is_active ORDER BY md5(slug) LIMIT 500" \
+    >"$run_out/product_paths.txt"
+  psql "$DATABASE_URL" -Atc "SELECT '/s/' || code || '/' FROM shares_sharelink WHERE code LIKE 'b%' ORDER BY code" \
+    >"$run_out/share_paths.txt"
+  category=$(psql "$DATABASE_URL" -Atc "SELECT slug FROM catalog_category WHERE parent_id IS NULL ORDER BY position, name LIMIT 1")
+  # リネン: in about one product name in nine (bench/load_catalog.py)
+  search_q=$("$VENV/bin/python" -c 'import urllib.parse; print(urllib.parse.quote("リネン"))')
+  printf 'ceiling\t/_bench/ceiling/\t\t\n'
+  for who in "" member; do
+    local suffix=${who:+.$who}
+    printf 'home%s\t/\t\t%s\n' "$suffix" "$who"
+    printf 'list%s\t/products/\t\t%s\n' "$suffix" "$who"
+    printf 'list_p50%s\t/products/?page=50\t\t%s\n' "$suffix" "$who"
+    printf 'search%s\t/search/?q=%s\t\t%s\n' "$suffix" "$search_q" "$who"
+    printf 'category%s\t/c/%s/\t\t%s\n' "$suffix" "$category" "$who"
+    printf 'product%s\t%s\t%s\t%s\n' "$suffix" "$(head -n1 "$run_out/product_paths.txt")" "$run_out/product_paths.txt" "$who"
+    printf 'feed%s\t/feed/\t\t%s\n' "$suffix" "$who"
+    printf 'share%s\t%s\t%s\t%s\n' "$suffix" "$(head -n1 "$run_out/share_paths.txt")" "$run_out/share_paths.txt" "$who"
+  done
+}
 
-stop_server
-trap - EXIT
+for SIZE in $SIZES; do
+  export DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench_$SIZE
+  export BENCH_RUN_OUT=$OUT/size-$SIZE
+  mkdir -p "$BENCH_RUN_OUT/wrk"
+  echo "== catalogue ($SIZE products in shop_bench_$SIZE)"
+  "$VENV/bin/python" bench/load_catalog.py --products "$SIZE"
+  # The cache must not carry pages or ids from the other catalogue size.
+  redis-cli -u "$REDIS_URL" FLUSHDB >/dev/null
+  write_pages "$BENCH_RUN_OUT" >"$BENCH_RUN_OUT/pages.tsv"
+
+  echo "== SQL queries per page (in-process, same settings)"
+  "$VENV/bin/python" bench/query_counts.py "$BENCH_RUN_OUT/pages.tsv"
+
+  GUNICORN=("$VENV/bin/gunicorn" shop.wsgi -w "$WORKERS" --bind "127.0.0.1:$PORT" --error-logfile "$BENCH_RUN_OUT/gunicorn.log" --capture-output)
+  echo "== ${GUNICORN[*]#"$ROOT/"}"
+  "${GUNICORN[@]}" &
+  GUNICORN_PID=$!
+  for _ in $(seq 60); do
+    curl -fsS -o /dev/null "$BASE_URL/healthz" 2>/dev/null && break
+    sleep 0.5
+  done
+  if ! curl -fsS -o /dev/null "$BASE_URL/healthz"; then
+    tail -n 40 "$BENCH_RUN_OUT/gunicorn.log" >&2
+    exit 1
+  fi
+
+  "$VENV/bin/python" bench/clients.py "$BASE_URL"
+  echo "== wrk, page by page"
+  "$VENV/bin/python" bench/measure.py "$BENCH_RUN_OUT/pages.tsv" "$BASE_URL" "$GUNICORN_PID"
+  echo "== add to cart"
+  "$VENV/bin/python" bench/bench_cart.py "$BASE_URL" "$GUNICORN_PID"
+  echo "== checkout by card"
+  "$VENV/bin/python" bench/bench_checkout.py "$BASE_URL" "$STRIPE_BASE" "$GUNICORN_PID"
+  echo "== webhooks"
+  "$VENV/bin/python" bench/bench_webhook.py "$BASE_URL" "$GUNICORN_PID"
+
+  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+  wait "$GUNICORN_PID" 2>/dev/null || true
+  GUNICORN_PID=
+  if grep -q Traceback "$BENCH_RUN_OUT/gunicorn.log"; then
+    echo "gunicorn logged errors; see $BENCH_RUN_OUT/gunicorn.log" >&2
+  fi
+done
 
 "$VENV/bin/python" bench/report.py
-if grep -q Traceback "$OUT/gunicorn.log"; then
-  echo "gunicorn logged errors; see $OUT/gunicorn.log" >&2
-fi

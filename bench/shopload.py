@@ -6,6 +6,7 @@ session cookie, a recorder of every response, and the database checks run afterw
 """
 
 import contextlib
+import datetime
 import json
 import os
 import platform
@@ -278,10 +279,19 @@ class Shopper:
 
 
 def place_order(
-    shopper: Shopper, *, slug: str, variant_id: int, shipping_method: int, method: str = "bank_transfer", quantity=1
+    shopper: Shopper,
+    *,
+    slug: str,
+    variant_id: int,
+    shipping_method: int,
+    method: str = "bank_transfer",
+    quantity=1,
+    points: int = 0,
 ) -> tuple[str, str]:
     """Product page → add to cart → checkout details → review → place. Returns ("placed" | "sold_out" | "failed",
-    the page placing led to). A flow stops at the first failed step (the recorder has its status)."""
+    the page placing led to). A flow stops at the first failed step (the recorder has its status).
+
+    points: a signed-in member uses this many points on the review page (its discount form) before placing."""
     if shopper.request("product", "GET", f"/p/{slug}/") is None:
         return "failed", ""
     added = shopper.request(
@@ -298,6 +308,10 @@ def place_order(
     review = shopper.request("review", "GET", "/checkout/review/")
     if review is None:
         return "failed", ""
+    if points:
+        review = use_points(shopper, points)
+        if review is None:
+            return "failed", ""
     match = re.search(r'name="token" value="([0-9a-f-]{36})"', review.text)
     if not match:
         return "failed", ""
@@ -310,6 +324,88 @@ def place_order(
     if target.endswith("/cart/"):
         return "sold_out", target
     return "failed", target
+
+
+def use_points(shopper: Shopper, points: int):
+    """Posts the review page's discount form with `points` and returns the review page it leads back to (None if a
+    step failed, or if the page does not show the points as used)."""
+    applied = shopper.request(
+        "use_points",
+        "POST",
+        "/checkout/review/discounts/",
+        data={"coupon_code": "", "points": points},
+        expect=(302,),
+        location="/checkout/review/$",
+    )
+    if applied is None:
+        return None
+    review = shopper.request("review", "GET", "/checkout/review/")
+    if review is None or not re.search(rf'name="points"[^>]*value="{points}"', review.text):
+        return None
+    return review
+
+
+def cart_empty(shopper: Shopper) -> bool:
+    """Removes every line of the shopper's cart (a member keeps one cart across flows: what a flow that stopped
+    half-way left in it must not go into the next order). False if a request failed."""
+    cart = shopper.request("cart", "GET", "/cart/")
+    if cart is None:
+        return False
+    for line_id in dict.fromkeys(re.findall(r"/cart/lines/(\d+)/remove/", cart.text)):
+        removed = shopper.request("cart_remove", "POST", f"/cart/lines/{line_id}/remove/", data={}, expect=(200, 302))
+        if removed is None:
+            return False
+    return True
+
+
+def sign_in(shopper: Shopper, *, email: str, password: str) -> bool:
+    """Signs in through allauth's login form (GET for the CSRF cookie, then the form post), as a browser would."""
+    if shopper.request("login_page", "GET", "/accounts/login/") is None:
+        return False
+    answer = shopper.request(
+        "login",
+        "POST",
+        "/accounts/login/",
+        data={"login": email, "password": password},
+        expect=(302,),
+        location=r"^/$|^https?://[^/]+/$",
+    )
+    return answer is not None
+
+
+# --- Members ----------------------------------------------------------------------------------------------------------
+
+MEMBER_PASSWORD = "bench-Member-pw-7391"  # noqa: S105 - a throwaway account in a throwaway database
+
+
+def staff_user():
+    """The staff member named on the starting-balance adjustments."""
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        email="bench-staff@example.jp", defaults={"is_staff": True, "display_name": "ベンチ担当"}
+    )
+    return user
+
+
+def member_create(*, email: str, points: int = 0, password: str = MEMBER_PASSWORD, staff=None) -> int:
+    """A member who can check out at once: e-mail verified (allauth), the current privacy policy and terms accepted
+    (PolicyAcceptanceMiddleware lets them through), no two-factor device (TwoFactorRequiredMiddleware), and a
+    starting balance of `points` as a staff adjustment through the loyalty service. Returns the user id."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from loyalty.services.points import points_adjust
+    from shop.accounts.privacy_services import legal_accept_current
+
+    user = get_user_model().objects.create_user(email=email, password=password)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    legal_accept_current(user=user)
+    if points:
+        points_adjust(
+            user=user, amount=points, reason="Bench starting balance", actor=staff or staff_user(), key=f"bench:{email}"
+        )
+    return user.pk
 
 
 def shipping_method_id() -> int:
@@ -440,6 +536,109 @@ def consistency(initial: dict) -> dict:
     }
 
 
+def points_consistency(*, member_ids: list[int]) -> dict:
+    """The points checks after a run with members. Every value in "problems" should be 0.
+
+    Each paid, not cancelled member order has exactly one earn entry, of the rule's amount (items after discounts x
+    the earn rate x the multiplier of the rank the member had when paying, rounded down) and one "points earned"
+    notice; no other order has one. Each order that used points has exactly one redemption of exactly those points,
+    and a cancelled one exactly one return of them. Each member's ledger never runs below zero (in id order, the
+    order it was written in) and the balance shown (usable + pending) is the sum of the entries. Guests get none."""
+    from collections import Counter
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Sum
+
+    from loyalty.models import LoyaltySettings, PointEntry
+    from loyalty.selectors.points import points_balance, rank_for_spend, rank_spend
+    from shop.notifications.models import Notification
+    from shop.orders.models import Order
+
+    connection.close()
+    Kind = PointEntry.Kind
+    rate_hundredths = int(LoyaltySettings.load().earn_rate_percent * 100)
+    entries = list(PointEntry.objects.order_by("pk"))
+    by_kind_order: dict[str, Counter] = {kind: Counter() for kind in Kind.values}
+    amounts: dict[tuple[str, int], int] = {}
+    for entry in entries:
+        if entry.order_id is not None:
+            by_kind_order[entry.kind][entry.order_id] += 1
+            amounts[(entry.kind, entry.order_id)] = entry.amount
+    member_orders = Order.objects.filter(user_id__in=member_ids)
+    earning = member_orders.exclude(paid_at=None).exclude(status=Order.Status.CANCELLED)
+    earning_ids = set(earning.values_list("pk", flat=True))
+
+    def rule_amount(order: Order) -> int:
+        spend = rank_spend(user_id=order.user_id, now=order.paid_at - datetime.timedelta(microseconds=1))
+        rank = rank_for_spend(spend=spend)
+        multiplier = rank.earn_multiplier_percent if rank else 100
+        return max(order.subtotal - order.discount, 0) * rate_hundredths * multiplier // 1_000_000
+
+    wrong_amount = sum(1 for order in earning if amounts.get((Kind.ORDER, order.pk), 0) != rule_amount(order))
+    earned_notices = Counter(
+        Notification.objects.filter(kind="points_earned", channel="email").values_list("batch_key", flat=True)
+    )
+    used = dict(member_orders.filter(points_used__gt=0).values_list("pk", "points_used"))
+    cancelled_used = set(
+        member_orders.filter(points_used__gt=0, status=Order.Status.CANCELLED).values_list("pk", flat=True)
+    )
+    negative_running, balance_mismatch = 0, 0
+    for user_id in member_ids:
+        running = 0
+        for entry in (e for e in entries if e.user_id == user_id):
+            running += entry.amount
+            if running < 0:
+                negative_running += 1
+                break
+        shown = points_balance(user=get_user_model().objects.get(pk=user_id))
+        total = PointEntry.objects.filter(user_id=user_id).aggregate(s=Sum("amount"))["s"] or 0
+        balance_mismatch += shown.available + shown.pending != total
+    problems = {
+        "paid member orders without exactly one earn entry": sum(
+            1 for pk in earning_ids if by_kind_order[Kind.ORDER][pk] != 1
+        ),
+        "earn entries for orders not due points (unpaid, cancelled or a guest's)": sum(
+            n for pk, n in by_kind_order[Kind.ORDER].items() if pk not in earning_ids
+        ),
+        "earn entries whose amount is not the rule's amount": wrong_amount,
+        "paid member orders without exactly one 'points earned' notice": sum(
+            1 for pk in earning_ids if by_kind_order[Kind.ORDER][pk] and earned_notices[f"points_earned:{pk}"] != 1
+        ),
+        "orders that used points without exactly one redemption of them": sum(
+            1
+            for pk, points in used.items()
+            if by_kind_order[Kind.REDEMPTION][pk] != 1 or amounts.get((Kind.REDEMPTION, pk)) != -points
+        ),
+        "redemptions on orders that used no points": sum(
+            n for pk, n in by_kind_order[Kind.REDEMPTION].items() if pk not in used
+        ),
+        "cancelled orders whose points were not returned exactly once": sum(
+            1
+            for pk in cancelled_used
+            if by_kind_order[Kind.REDEMPTION_RETURN][pk] != 1 or amounts.get((Kind.REDEMPTION_RETURN, pk)) != used[pk]
+        ),
+        "points returned for orders not cancelled": sum(
+            n for pk, n in by_kind_order[Kind.REDEMPTION_RETURN].items() if pk not in cancelled_used
+        ),
+        "members whose ledger ran below zero": negative_running,
+        "members whose balance shown is not the sum of their entries": balance_mismatch,
+        "point entries of guests or of anyone not a member of the run": sum(
+            1 for entry in entries if entry.user_id not in set(member_ids)
+        ),
+    }
+    return {
+        "member orders": member_orders.count(),
+        "paid member orders": len(earning_ids),
+        "orders that used points": len(used),
+        "cancelled orders that used points": len(cancelled_used),
+        "points earned": sum(e.amount for e in entries if e.kind == Kind.ORDER),
+        "points used": -sum(e.amount for e in entries if e.kind == Kind.REDEMPTION),
+        "entries by kind": dict(Counter(e.kind for e in entries)),
+        "problems": problems,
+    }
+
+
 def models_f(name: str):
     from django.db.models import F
 
@@ -478,6 +677,13 @@ def redis_queue_delete(*, redis_db: int, queue: str) -> None:
     redis.Redis.from_url(f"redis://127.0.0.1:6379/{redis_db}").delete(
         queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
     )
+
+
+def redis_queue_length(*, redis_url: str, queue: str) -> int:
+    """Tasks waiting in the run's Celery queue (kombu keeps a queue as a Redis list of that name)."""
+    import redis
+
+    return redis.Redis.from_url(redis_url).llen(queue)
 
 
 def dump(name: str, data) -> Path:

@@ -19,7 +19,7 @@ from shop.orders.exceptions import CheckoutError, OrderStateError
 from shop.orders.models import Cart, Order, ShippingMethod
 
 from . import gateway
-from .emails import payment_failed_enqueue
+from .emails import order_confirmation_enqueue, payment_failed_enqueue
 from .exceptions import PaymentError
 from .models import Payment, PaymentSettings, Refund, StripeCustomer, WebhookEvent
 from .pricing import CARD_MINIMUM, checkout_pricing
@@ -231,10 +231,10 @@ def payment_method_switch(*, order_id: int, method: str, actor=None) -> Order:
         _manual_payment_open(order)
     if method == Method.COD:
         order_services.order_mark_processing(order_id=order.pk, actor=actor)
-    # Now that it is a bank transfer / COD order, the confirmation (with the bank details) is due.
-    from . import tasks  # tasks import this module, so not at the top
-
-    transaction.on_commit(lambda: tasks.send_order_confirmation.delay(order.pk))
+    # Now that it is a bank transfer / COD order, the confirmation (with the bank details) is due. Written to the
+    # outbox straight away, as the order_placed receiver does: through a task, a broker that is down turned the
+    # committed switch into a 500 and left the confirmation to the catch-up job.
+    order_confirmation_enqueue(order_id=order.pk)
     return order
 
 

@@ -1,18 +1,16 @@
--- wrk script for bench/run.sh.
--- With BENCH_PATHS naming a file of paths (one a line), each request takes the next path, so a page backed by
--- one row is measured across many rows. At the end it prints one line, "BENCH_JSON {...}", for bench/report.py.
+-- wrk script for the GET pages of bench/run.sh (bench/measure.py).
+-- BENCH_PATHS: a file of paths (one a line); each request takes the next path, so a page backed by one row is
+-- measured across many rows. BENCH_COOKIE: a Cookie header sent with every request (a signed-in member's session).
 
-local paths = {}
+dofile("bench/wrk/summary.lua")
+
+local paths = read_lines(os.getenv("BENCH_PATHS"))
 local counter = 0
 local threads = 0
 
-local paths_file = os.getenv("BENCH_PATHS")
-if paths_file and paths_file ~= "" then
-  for line in io.lines(paths_file) do
-    if line ~= "" then
-      paths[#paths + 1] = line
-    end
-  end
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie and cookie ~= "" then
+  wrk.headers["Cookie"] = cookie
 end
 
 function setup(thread)
@@ -30,15 +28,4 @@ if #paths > 0 then
     counter = counter + 1
     return wrk.format("GET", paths[(counter % #paths) + 1])
   end
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, '
-      .. '"max_us": %d, "mean_us": %.1f, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d, '
-      .. '"paths": %d}\n',
-    summary.requests, summary.duration, summary.bytes,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
-    e.connect, e.read, e.write, e.status, e.timeout, #paths))
 end

@@ -145,8 +145,10 @@ def _problem(
         return _("This coupon is only for members of the rank %(ranks)s.") % {"ranks": _rank_names(ranks)}
     segments = list(coupon.segments.all())
     if segments and (who.user is None or not _in_any_segment(who.user, segments)):
-        return _("This coupon is only for selected members.") if who.user else _(
-            "This coupon is for members only. Please log in to use it."
+        return (
+            _("This coupon is only for selected members.")
+            if who.user
+            else _("This coupon is for members only. Please log in to use it.")
         )
     if coupon.channel == Coupon.Channel.LINE and not who.line_linked:
         return _(

@@ -105,7 +105,8 @@ def consent_latest(*, user=None, visitor_id: str = "", purpose: str) -> Consent 
     return rows.filter(purpose=purpose).order_by("-created_at", "-id").first()
 
 
-ANALYTICS_CHOICE_CACHE_SECONDS = 60 * 60
+# Short: a change made while Redis is unreachable cannot clear the entry, and must still take effect soon.
+ANALYTICS_CHOICE_CACHE_SECONDS = 5 * 60
 _CHOICE_TO_CACHE = {True: "granted", False: "denied", None: "none"}
 _CACHE_TO_CHOICE = {cached: choice for choice, cached in _CHOICE_TO_CACHE.items()}
 

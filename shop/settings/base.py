@@ -118,7 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache, except that Redis being down is a cache miss rather than a 500 (shop/core/cache.py).
+    CACHES = {"default": {"BACKEND": "shop.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -309,6 +310,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shop@example.jp")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-mail"))  # for the file-based backend
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+# Sessions stay in the database alone (no cached_db): while Redis is unreachable the cache drops writes and deletes
+# (shop/core/cache.py), so a sign-out in that window would come back from a cached copy once Redis answers again.
 
 # Stripe. STRIPE_API_BASE / STRIPE_JS_URL point at localstripe in tests and the demo; empty means real Stripe.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

@@ -56,6 +56,7 @@ def cart_add(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
         new_quantity = quantity + (line.quantity if line else 0)
         _check_quantity(variant=variant, quantity=new_quantity)
         if line:
+            line.variant = variant  # already loaded with its product: the caller's message needs no query
             line.quantity = new_quantity
             line.save(update_fields=["quantity", "updated_at"])
             return line
@@ -65,6 +66,7 @@ def cart_add(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
         except IntegrityError:
             # A concurrent request (double click) created the line first: add to it instead.
             line = CartLine.objects.select_for_update().get(cart=cart, variant=variant)
+            line.variant = variant
             _check_quantity(variant=variant, quantity=line.quantity + quantity)
             line.quantity += quantity
             line.save(update_fields=["quantity", "updated_at"])
