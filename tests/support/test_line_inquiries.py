@@ -14,11 +14,7 @@ LINE_ID = "U1234567890abcdef1234567890abcdef"
 
 
 def test_a_line_message_becomes_an_inquiry_and_the_reply_is_pushed_on_line(
-    client,
-    linked_user,
-    line_stub,
-    staff,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    client, linked_user, line_stub, staff, django_capture_on_commit_callbacks  # noqa: F811
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = webhook_post(client, [text_event("注文したシャツのサイズ交換はできますか？", user_id=LINE_ID)])
