@@ -24,14 +24,12 @@ import time
 from pathlib import Path
 
 import psycopg
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import clients, measure, shopload  # noqa: E402
 
 CHECKOUT_CLIENTS = int(os.environ.get("CHECKOUT_CLIENTS", "4"))
-GOOD_CARD = "4242424242424242"
 
 
 def seconds(text: str) -> float:
@@ -65,36 +63,16 @@ def card_flow(shopper: shopload.Shopper, stripe_base: str, *, slug: str, variant
     number = target.rstrip("/").rsplit("/", 1)[-1]
     if shopper.request("pay_page", "GET", f"/checkout/pay/{number}/") is None:
         return False
-    start = time.monotonic()
-    try:
-        answer = requests.post(
-            f"{stripe_base}/v1/payment_methods",
-            auth=(os.environ["STRIPE_SECRET_KEY"], ""),
-            data={
-                "type": "card",
-                "card[number]": GOOD_CARD,
-                "card[exp_month]": "12",
-                "card[exp_year]": "2034",
-                "card[cvc]": "123",
-            },
-            timeout=15,
-        )
-        method = answer.json()["id"]
-    except (requests.RequestException, KeyError, ValueError):
-        method = ""
-    shopper.recorder.add(
-        shopload.Hit("stripe_js_card", start, time.monotonic() - start, 200 if method else 0, bool(method))
+    outcome, _ = shopload.card_pay(
+        shopper,
+        stripe_base,
+        number,
+        declined=False,
+        record="stripe_js_card",
+        thanks=False,
+        secret_key=os.environ["STRIPE_SECRET_KEY"],
     )
-    if not method:
-        return False
-    confirmed = shopper.request(
-        "card_confirm",
-        "POST",
-        f"/checkout/pay/{number}/card/",
-        data={"payment_method": method},
-        headers={"X-CSRFToken": shopper.session.cookies.get("csrftoken", "")},
-    )
-    return confirmed is not None and confirmed.json().get("status") == "succeeded"
+    return outcome == "paid"
 
 
 def run_flows(base_url: str, stripe_base: str, *, until: float, products, shipping: int) -> dict:

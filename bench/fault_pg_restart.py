@@ -24,8 +24,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import shopload  # noqa: E402
@@ -89,10 +87,7 @@ def main() -> int:
         def health_loop() -> None:
             while not stop.is_set():
                 start = time.monotonic()
-                try:
-                    status = requests.get(server.base_url + "/healthz", timeout=5).status_code
-                except requests.RequestException:
-                    status = 0
+                status = shopload.healthz(server.base_url)
                 health.append((start, time.monotonic(), status))
                 time.sleep(0.1)
 

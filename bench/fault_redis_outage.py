@@ -35,8 +35,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import mixed_load, shopload  # noqa: E402
@@ -52,6 +50,13 @@ CATCH_UP_COMMANDS = (
     "send_pending_notifications",
 )
 CARD_UNAVAILABLE = "card_unavailable"
+CARD_OUTCOMES = {  # shopload.card_pay's outcomes as the flows count them ("unexpected" is told apart below)
+    "paid": "completed: card paid",
+    "switched": "completed: declined, then bank transfer",
+    "stripe_js": "failed: localstripe",
+    "card_confirm": "failed: card confirm",
+    "switch_method": "failed: switch method",
+}
 
 
 class ThrowawayRedis:
@@ -78,13 +83,7 @@ class ThrowawayRedis:
 
     def stop(self) -> None:
         """SIGTERM (redis-server shuts down cleanly) and wait until the port is closed."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        shopload.process_stop(self.process, timeout=10)
         self.process = None
         deadline = time.monotonic() + 10
         while self.up() and time.monotonic() < deadline:
@@ -127,46 +126,9 @@ def card_payment(shopper: shopload.Shopper, stripe_base: str, number: str, rng: 
         return "failed: card page"
     if CARD_UNAVAILABLE in page.text or "Card payment is not available" in page.text:
         return "told: card payment unavailable"
-    declined = rng.random() < 0.2
-    card = mixed_load.DECLINED_CARD if declined else mixed_load.GOOD_CARD
-    try:
-        method = requests.post(
-            f"{stripe_base}/v1/payment_methods",
-            auth=("sk_test_bench", ""),
-            data={
-                "type": "card",
-                "card[number]": card,
-                "card[exp_month]": "12",
-                "card[exp_year]": "2034",
-                "card[cvc]": "123",
-            },
-            timeout=15,
-        ).json()["id"]
-    except (requests.RequestException, KeyError, ValueError):
-        return "failed: localstripe"
-    answer = shopper.request(
-        "card_confirm",
-        "POST",
-        f"/checkout/pay/{number}/card/",
-        data={"payment_method": method},
-        headers={"X-CSRFToken": shopper.session.cookies.get("csrftoken", "")},
-    )
-    if answer is None:
-        return "failed: card confirm"
-    body = answer.json()
-    if body.get("status") == "succeeded" and not declined:
-        shopper.request("thanks", "GET", f"/checkout/thanks/{number}/")
-        return "completed: card paid"
-    if body.get("status") == "failed" and declined:
-        switched = shopper.request(
-            "switch_method",
-            "POST",
-            f"/checkout/pay/{number}/method/",
-            data={"payment_method": "bank_transfer"},
-            expect=(302,),
-            location="/checkout/thanks/",
-        )
-        return "completed: declined, then bank transfer" if switched is not None else "failed: switch method"
+    outcome, body = shopload.card_pay(shopper, stripe_base, number, declined=rng.random() < 0.2)
+    if outcome in CARD_OUTCOMES:
+        return CARD_OUTCOMES[outcome]
     if body.get("status") == "failed" and body.get("message"):
         return "told: " + body["message"][:60]
     return f"failed: card {body.get('status')}"
@@ -260,13 +222,7 @@ def main() -> int:  # noqa: PLR0915 - one run, read top to bottom
         extra={
             "REDIS_URL": redis_server.url,
             "CELERY_BROKER_URL": redis_server.url,
-            "STRIPE_SECRET_KEY": "sk_test_bench",
-            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": stripe_base,
-            "STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(mail_dir),
+            **shopload.stripe_mail_env(stripe_base, webhook_secret=WEBHOOK_SECRET, mail_dir=mail_dir),
         },
     )
     print(f"== database {args.database} (fresh, migrated); redis-server of this run on port {redis_server.port}")
@@ -277,10 +233,7 @@ def main() -> int:  # noqa: PLR0915 - one run, read top to bottom
     initial = shopload.seed_products(count=12, stock=100_000, prefix="redisfault")
     shipping = shopload.shipping_method_id()
     products = [(pk, info["slug"]) for pk, info in initial.items()]
-    members = [
-        (shopload.member_create(email=f"member{i}@example.jp", points=STARTING_POINTS), f"member{i}@example.jp")
-        for i in range(min(args.members, args.clients))
-    ]
+    members = shopload.members_create(min(args.members, args.clients), points=STARTING_POINTS)
 
     recorder = shopload.Recorder()
     timeline = Timeline()
@@ -294,14 +247,10 @@ def main() -> int:  # noqa: PLR0915 - one run, read top to bottom
     machine = shopload.machine()
     outage = {}
     try:
-        localstripe = mixed_load.start_localstripe(stripe_port, name="fault_redis_outage")
-        workers.append(mixed_load.start_worker(env, queue=QUEUE, name="fault_redis_outage"))
+        localstripe = shopload.start_localstripe(stripe_port, name="fault_redis_outage")
+        workers.append(shopload.start_worker(env, queue=QUEUE, name="fault_redis_outage"))
         server = shopload.gunicorn_start(env, port=port, log_name="fault_redis_outage.gunicorn.log")
-        requests.post(
-            f"{stripe_base}/_config/webhooks/bench",
-            data={"url": f"{server.base_url}/payments/webhooks/stripe/", "secret": WEBHOOK_SECRET},
-            timeout=5,
-        ).raise_for_status()
+        shopload.localstripe_webhook(stripe_base, server.base_url, secret=WEBHOOK_SECRET)
         print(f"== gunicorn {server.base_url}, localstripe {stripe_base}; {args.clients} shoppers")
 
         def shopper_loop(seed: int) -> None:
@@ -336,17 +285,13 @@ def main() -> int:  # noqa: PLR0915 - one run, read top to bottom
             """Start the worker again when it exits, as systemd (Restart=always) would; each exit is reported."""
             if workers[-1].poll() is not None:
                 worker_exits.append((timeline.window(time.monotonic()), workers[-1].returncode))
-                workers.append(mixed_load.start_worker(env, queue=QUEUE, name=f"fault_redis_outage.{len(workers)}"))
+                workers.append(shopload.start_worker(env, queue=QUEUE, name=f"fault_redis_outage.{len(workers)}"))
 
         def health_loop() -> None:
             while not stop_event.is_set():
                 supervise_worker()
                 start = time.monotonic()
-                try:
-                    status = requests.get(server.base_url + "/healthz", timeout=5).status_code
-                except requests.RequestException:
-                    status = 0
-                health.append((start, status))
+                health.append((start, shopload.healthz(server.base_url)))
                 time.sleep(0.5)
 
         threads = [threading.Thread(target=shopper_loop, args=(i,), daemon=True) for i in range(args.clients)]
@@ -379,8 +324,8 @@ def main() -> int:  # noqa: PLR0915 - one run, read top to bottom
         if server is not None:
             server.stop()
         for worker in workers:
-            mixed_load.stop(worker)
-        mixed_load.stop(localstripe)
+            shopload.process_stop(worker)
+        shopload.process_stop(localstripe)
         redis_server.stop()
 
     report = shopload.consistency(initial)

@@ -39,12 +39,10 @@ import email.header
 import hashlib
 import hmac
 import json
-import os
 import random
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -53,69 +51,16 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import shopload  # noqa: E402
 
 WEBHOOK_SECRET = "whsec_bench_mixed"  # noqa: S105 - a test value for localstripe
-GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000341"
 ERROR_RATE_TARGET = 0.001
 QUEUE = "bench-mixed"
 REDIS_DB = 12
 STARTING_POINTS = 50_000
 POINTS_CHOICES = (100, 200, 300, 500)
-
-
-def start_localstripe(port: int, *, name: str = "mixed_load") -> subprocess.Popen:
-    """localstripe on 127.0.0.1:port (its pickle in a folder of this run's own); log in bench/out/NAME.localstripe.log."""
-    tmp = shopload.OUT / f"{name}-localstripe-tmp" if name != "mixed_load" else shopload.OUT / "localstripe-tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    log = (shopload.OUT / f"{name}.localstripe.log").open("wb")
-    process = subprocess.Popen(
-        [str(shopload.VENV_BIN / "python"), "scripts/localstripe_server.py", "--port", str(port)],
-        cwd=shopload.ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "TMPDIR": str(tmp)},
-    )
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/js.stripe.com/v3/", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("localstripe did not start")
-
-
-def start_worker(env: dict, *, queue: str = QUEUE, name: str = "mixed_load") -> subprocess.Popen:
-    """A Celery worker (solo pool) on the run's own queue; log in bench/out/NAME.worker.log."""
-    log = (shopload.OUT / f"{name}.worker.log").open("wb")
-    return subprocess.Popen(
-        [
-            str(shopload.VENV_BIN / "celery"),
-            *("-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING"),
-            *("--queues", queue, "--hostname", f"{queue}@%h"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
-        cwd=shopload.ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def signed_event(intent_id: str, event_id: str) -> tuple[bytes, str]:
@@ -181,15 +126,7 @@ def main() -> int:
         database=args.database,
         redis_db=REDIS_DB,
         queue=QUEUE,
-        extra={
-            "STRIPE_SECRET_KEY": "sk_test_bench",
-            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": stripe_base,
-            "STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(mail_dir),
-        },
+        extra=shopload.stripe_mail_env(stripe_base, webhook_secret=WEBHOOK_SECRET, mail_dir=mail_dir),
     )
     print(f"== database {args.database} (fresh, migrated)")
     shopload.database_recreate(args.database, env)
@@ -199,10 +136,7 @@ def main() -> int:
     shipping = shopload.shipping_method_id()
     products = [(pk, info["slug"]) for pk, info in initial.items()]
     hot = products[:3]
-    members = [
-        (shopload.member_create(email=f"member{i}@example.jp", points=STARTING_POINTS), f"member{i}@example.jp")
-        for i in range(min(args.members, args.clients))
-    ]
+    members = shopload.members_create(min(args.members, args.clients), points=STARTING_POINTS)
 
     recorder = shopload.Recorder()
     flows = Counter()
@@ -212,14 +146,10 @@ def main() -> int:
     machine = shopload.machine()
     started = time.monotonic()
     try:
-        localstripe = start_localstripe(stripe_port)
-        worker = start_worker(env)
+        localstripe = shopload.start_localstripe(stripe_port, name="mixed_load")
+        worker = shopload.start_worker(env, queue=QUEUE, name="mixed_load")
         server = shopload.gunicorn_start(env, port=port, log_name="mixed_load.gunicorn.log")
-        requests.post(
-            f"{stripe_base}/_config/webhooks/bench",
-            data={"url": f"{server.base_url}/payments/webhooks/stripe/", "secret": WEBHOOK_SECRET},
-            timeout=5,
-        ).raise_for_status()
+        shopload.localstripe_webhook(stripe_base, server.base_url, secret=WEBHOOK_SECRET)
         print(f"== gunicorn {server.base_url}, localstripe {stripe_base}; {args.clients} shoppers, {args.minutes} min")
 
         def count(outcome: str) -> None:
@@ -230,51 +160,12 @@ def main() -> int:
             number = target.rstrip("/").rsplit("/", 1)[-1]
             if shopper.request("pay_page", "GET", f"/checkout/pay/{number}/") is None:
                 return "card: failed"
-            declined = rng.random() < 0.2
-            start = time.monotonic()
-            try:
-                method = requests.post(
-                    f"{stripe_base}/v1/payment_methods",
-                    auth=("sk_test_bench", ""),  # as tests/payments/support.py does; localstripe wants sk_
-                    data={
-                        "type": "card",
-                        "card[number]": DECLINED_CARD if declined else GOOD_CARD,
-                        "card[exp_month]": "12",
-                        "card[exp_year]": "2034",
-                        "card[cvc]": "123",
-                    },
-                    timeout=15,
-                ).json()["id"]
-                ok = True
-            except (requests.RequestException, KeyError, ValueError):
-                ok = False
-            recorder.add(shopload.Hit("localstripe: create card", start, time.monotonic() - start, 200 * ok, ok))
-            if not ok:
-                return "card: failed"
-            answer = shopper.request(
-                "card_confirm",
-                "POST",
-                f"/checkout/pay/{number}/card/",
-                data={"payment_method": method},
-                headers={"X-CSRFToken": shopper.session.cookies.get("csrftoken", "")},
+            outcome, body = shopload.card_pay(
+                shopper, stripe_base, number, declined=rng.random() < 0.2, record="localstripe: create card"
             )
-            if answer is None:
-                return "card: failed"
-            status = answer.json().get("status")
-            if status == "succeeded" and not declined:
-                shopper.request("thanks", "GET", f"/checkout/thanks/{number}/")
-                return "card: paid"
-            if status == "failed" and declined:
-                switched = shopper.request(
-                    "switch_method",
-                    "POST",
-                    f"/checkout/pay/{number}/method/",
-                    data={"payment_method": "bank_transfer"},
-                    expect=(302,),
-                    location="/checkout/thanks/",
-                )
-                return "card: declined, then bank transfer" if switched is not None else "card: failed"
-            return f"card: unexpected {status}"
+            if outcome == "unexpected":
+                return f"card: unexpected {body.get('status')}"
+            return {"paid": "card: paid", "switched": "card: declined, then bank transfer"}.get(outcome, "card: failed")
 
         def checkout(shopper, rng, *, pk, slug, method, member) -> tuple[str, str]:
             """A member empties the cart a stopped flow may have left, and sometimes uses points."""
@@ -370,8 +261,8 @@ def main() -> int:
         stop_event.set()
         if server is not None:
             server.stop()
-        stop(worker)
-        stop(localstripe)
+        shopload.process_stop(worker)
+        shopload.process_stop(localstripe)
         shopload.redis_queue_delete(redis_db=REDIS_DB, queue=QUEUE)
 
     from django.db.models import Count

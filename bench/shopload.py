@@ -1,16 +1,18 @@
-"""Shared pieces of the fault and mixed-load scripts (bench/fault_pg_restart.py, bench/mixed_load.py).
+"""Shared pieces of the fault and mixed-load scripts (bench/fault_pg_restart.py, bench/fault_redis_outage.py,
+bench/mixed_load.py) and of the card checkout benchmark (bench/bench_checkout.py).
 
 A throwaway PostgreSQL database migrated and seeded with a few products, the shop under gunicorn with the
-production settings bench/run.sh uses, HTTP shoppers (requests) that go through the real pages with CSRF and a
-session cookie, a recorder of every response, and the database checks run afterwards.
+production settings bench/run.sh uses, localstripe and a Celery worker beside it, HTTP shoppers (requests) that go
+through the real pages with CSRF and a session cookie (the card paid as Stripe.js would), a recorder of every
+response, and the database checks run afterwards.
 """
 
-import contextlib
 import datetime
 import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -27,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 OUT = ROOT / "bench" / "out"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+STRIPE_TEST_KEY = "sk_test_bench"  # noqa: S105 - the secret key the scripts give the shop and localstripe
+GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000341"
 
 ADDRESS = {
     "email": "bench@example.jp",
@@ -66,6 +70,20 @@ def server_env(*, database: str, redis_db: int, queue: str, extra: dict | None =
     }
     env.update(extra or {})
     return env
+
+
+def stripe_mail_env(stripe_base: str, *, webhook_secret: str, mail_dir: Path) -> dict:
+    """server_env extras for localstripe as Stripe (at stripe_base, its webhooks signed with webhook_secret) and the
+    e-mail written to files in mail_dir."""
+    return {
+        "STRIPE_SECRET_KEY": STRIPE_TEST_KEY,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": webhook_secret,
+        "STRIPE_API_BASE": stripe_base,
+        "STRIPE_JS_URL": f"{stripe_base}/js.stripe.com/v3/",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
 
 
 def psql(sql: str, *, url: str = PG_ADMIN_URL) -> str:
@@ -149,13 +167,26 @@ class Server:
     command: list[str]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        process_stop(self.process)
+
+
+def process_stop(process: subprocess.Popen | None, *, timeout: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds (nothing to do for None or an exited one)."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def healthz(base_url: str, *, timeout: float = 5) -> int:
+    """The status of the shop's /healthz, 0 if it gave no answer."""
+    try:
+        return requests.get(base_url + "/healthz", timeout=timeout).status_code
+    except requests.RequestException:
+        return 0
 
 
 def gunicorn_start(env: dict, *, port: int, log_name: str, workers: int = 2) -> Server:
@@ -174,14 +205,62 @@ def gunicorn_start(env: dict, *, port: int, log_name: str, workers: int = 2) -> 
     server = Server(process, f"http://127.0.0.1:{port}", log_path, command)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(server.base_url + "/healthz", timeout=2).status_code == 200:
-                return server
+        if healthz(server.base_url, timeout=2) == 200:
+            return server
         if process.poll() is not None:
             break
         time.sleep(0.3)
     server.stop()
     raise SystemExit("gunicorn did not answer /healthz:\n" + log_path.read_text(errors="replace")[-3000:])
+
+
+def start_localstripe(port: int, *, name: str) -> subprocess.Popen:
+    """localstripe on 127.0.0.1:port (its pickle in a folder of this run's own); log in bench/out/NAME.localstripe.log."""
+    tmp = OUT / f"{name}-localstripe-tmp" if name != "mixed_load" else OUT / "localstripe-tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    log = (OUT / f"{name}.localstripe.log").open("wb")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "python"), "scripts/localstripe_server.py", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/js.stripe.com/v3/", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("localstripe did not start")
+
+
+def localstripe_webhook(stripe_base: str, shop_url: str, *, secret: str) -> None:
+    """Registers the shop's Stripe webhook endpoint with localstripe, which then signs its events with `secret`."""
+    requests.post(
+        f"{stripe_base}/_config/webhooks/bench",
+        data={"url": f"{shop_url}/payments/webhooks/stripe/", "secret": secret},
+        timeout=5,
+    ).raise_for_status()
+
+
+def start_worker(env: dict, *, queue: str, name: str) -> subprocess.Popen:
+    """A Celery worker (solo pool) on the run's own queue; log in bench/out/NAME.worker.log."""
+    log = (OUT / f"{name}.worker.log").open("wb")
+    return subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            *("-A", "shop", "worker", "--pool=solo", "--loglevel=WARNING"),
+            *("--queues", queue, "--hostname", f"{queue}@%h"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 # --- Recording ------------------------------------------------------------------------------------------------------
@@ -373,6 +452,76 @@ def sign_in(shopper: Shopper, *, email: str, password: str) -> bool:
     return answer is not None
 
 
+def stripe_js_card(stripe_base: str, card: str, *, secret_key: str = STRIPE_TEST_KEY) -> str:
+    """A PaymentMethod made on localstripe as Stripe.js makes it in the browser (localstripe wants the secret key, as
+    tests/payments/support.py does). Its id, or "" if localstripe gave none."""
+    try:
+        return requests.post(
+            f"{stripe_base}/v1/payment_methods",
+            auth=(secret_key, ""),
+            data={
+                "type": "card",
+                "card[number]": card,
+                "card[exp_month]": "12",
+                "card[exp_year]": "2034",
+                "card[cvc]": "123",
+            },
+            timeout=15,
+        ).json()["id"]
+    except (requests.RequestException, KeyError, ValueError):
+        return ""
+
+
+def card_pay(
+    shopper: Shopper,
+    stripe_base: str,
+    number: str,
+    *,
+    declined: bool,
+    record: str | None = None,
+    thanks: bool = True,
+    secret_key: str = STRIPE_TEST_KEY,
+) -> tuple[str, dict]:
+    """From the card page of order `number` on: the card (declined or good) made on localstripe as Stripe.js would,
+    the card confirm posted to the shop, then the thanks page (if `thanks`) or, for the declined card, the switch to
+    bank transfer. record: the Stripe.js call is recorded under this name (not recorded if None).
+
+    Returns (outcome, the shop's answer to the card confirm or {}): "paid", "switched" (declined, then bank
+    transfer), "unexpected" (an answer the card should not get), or the step that failed: "stripe_js",
+    "card_confirm", "switch_method"."""
+    start = time.monotonic()
+    method = stripe_js_card(stripe_base, DECLINED_CARD if declined else GOOD_CARD, secret_key=secret_key)
+    if record is not None:
+        shopper.recorder.add(Hit(record, start, time.monotonic() - start, 200 if method else 0, bool(method)))
+    if not method:
+        return "stripe_js", {}
+    answer = shopper.request(
+        "card_confirm",
+        "POST",
+        f"/checkout/pay/{number}/card/",
+        data={"payment_method": method},
+        headers={"X-CSRFToken": shopper.session.cookies.get("csrftoken", "")},
+    )
+    if answer is None:
+        return "card_confirm", {}
+    body = answer.json()
+    if body.get("status") == "succeeded" and not declined:
+        if thanks:
+            shopper.request("thanks", "GET", f"/checkout/thanks/{number}/")
+        return "paid", body
+    if body.get("status") == "failed" and declined:
+        switched = shopper.request(
+            "switch_method",
+            "POST",
+            f"/checkout/pay/{number}/method/",
+            data={"payment_method": "bank_transfer"},
+            expect=(302,),
+            location="/checkout/thanks/",
+        )
+        return ("switched" if switched is not None else "switch_method"), body
+    return "unexpected", body
+
+
 # --- Members ----------------------------------------------------------------------------------------------------------
 
 MEMBER_PASSWORD = "bench-Member-pw-7391"  # noqa: S105 - a throwaway account in a throwaway database
@@ -406,6 +555,13 @@ def member_create(*, email: str, points: int = 0, password: str = MEMBER_PASSWOR
             user=user, amount=points, reason="Bench starting balance", actor=staff or staff_user(), key=f"bench:{email}"
         )
     return user.pk
+
+
+def members_create(count: int, *, points: int) -> list[tuple[int, str]]:
+    """`count` members (member_create) memberN@example.jp with `points` to start with: [(user id, e-mail)]."""
+    return [
+        (member_create(email=f"member{i}@example.jp", points=points), f"member{i}@example.jp") for i in range(count)
+    ]
 
 
 def shipping_method_id() -> int:
