@@ -104,6 +104,16 @@ def test_bad_filters_get_a_message_not_an_error(client, knit, query):
     assert 'class="flash error"' in response.content.decode()
 
 
+def test_listing_card_shows_image_tags_brand_name_and_price(client, knit):
+    ProductImage.objects.create(product=knit, image="products/knit.jpg", width=800, height=1000, alt="ニット")
+    html = client.get("/products/").content.decode()
+    card = re.search(r'<li class="card">.*?</li>', html, re.S).group(0)
+    assert card.startswith(f'<li class="card"><a href="{knit.get_absolute_url()}"><div class="thumb"><img ')
+    assert 'alt="ニット" width="800" height="1000"' in card
+    assert '<span class="tag sale">セール</span></div><p class="brand">Lumi</p><p class="name">ふんわりニット</p>' in card
+    assert '<p class="price"><del>¥5,990</del> <strong>¥4,990（税込）</strong></p></a></li>' == card[card.index("<p class=\"price\">") :]
+
+
 def test_listing_and_search_render_results(client, knit):
     assert "ふんわりニット" in client.get("/c/tops/").content.decode()
     search = client.get("/search/", {"q": "ふんわり"})

@@ -92,7 +92,7 @@ def product_cards(products, stars=None, badges=None):
         compare_at = product.compare_at_money
         cards.append(
             format_html(
-                '<li class="card"><a href="{}{}{}"><div class="thumb">{}{}{}</div>{}<p class="name">{}</p>{}'
+                '<li class="card"><a href="{}{}{}"><div class="thumb">{}{}{}{}</div>{}<p class="name">{}</p>{}'
                 '<p class="price">{}<strong>{}</strong></p></a></li>',
                 url_before,
                 product.slug,

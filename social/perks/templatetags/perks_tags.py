@@ -21,11 +21,6 @@ def perk_rules(context):
     return rules
 
 
-@register.inclusion_tag("perks/_badge.html", takes_context=True)
-def perk_badge(context, product):
-    return {"badge": selectors.product_badge(product=product, rules=perk_rules(context))}
-
-
 @register.simple_tag(takes_context=True)
 def perk_badges(context, *product_lists):
     """{product id: badge HTML} for catalog_tags.product_cards (only the products that have a badge)."""
