@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,17 +35,28 @@ CONNECTIONS = os.environ.get("WEBHOOK_CONNECTIONS", "4")
 EVENTS_PER_S = int(os.environ.get("WEBHOOK_EVENTS_PER_S", "400"))
 
 
-def card_intents() -> list[dict]:
-    """The PaymentIntents of paid card orders: id, amount and payment id."""
+def card_intents(limit: int = 500) -> list[dict]:
+    """The PaymentIntents of paid card orders that this run's localstripe knows (a database kept from an earlier run
+    also holds intents of a localstripe that is gone, which the shop would rightly answer 503 for): id, amount and
+    payment id, newest first."""
     from payments.models import Payment
 
     rows = (
         Payment.objects.filter(method="card", status=Payment.Status.SUCCEEDED)
         .exclude(stripe_payment_intent=None)
         .order_by("-id")
-        .values("id", "stripe_payment_intent", "amount")[:5000]
+        .values("id", "stripe_payment_intent", "amount")[:limit]
     )
-    return [{"id": r["stripe_payment_intent"], "amount": r["amount"], "payment": r["id"]} for r in rows]
+    intents = [{"id": r["stripe_payment_intent"], "amount": r["amount"], "payment": r["id"]} for r in rows]
+    return [intent for intent in intents if _known_to_stripe(intent["id"])]
+
+
+def _known_to_stripe(intent_id: str) -> bool:
+    base, key = os.environ["STRIPE_API_BASE"].rstrip("/"), os.environ["STRIPE_SECRET_KEY"]
+    try:
+        return requests.get(f"{base}/v1/payment_intents/{intent_id}", auth=(key, ""), timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def signed_line(secret: str, event_id: str, intent: dict) -> str:
