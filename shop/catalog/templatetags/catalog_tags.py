@@ -1,3 +1,5 @@
+import json
+
 from django import template
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
@@ -71,7 +73,11 @@ def first_image(product):
     or else from the prefetched images."""
     if hasattr(product, "card_image_data"):
         data = product.card_image_data
-        return ProductImage(product=product, **data) if data else None
+        if not data:
+            return None
+        if isinstance(data["renditions"], str):  # SQLite's json_object() nests a JSON column as text
+            data = {**data, "renditions": json.loads(data["renditions"] or "{}")}
+        return ProductImage(product=product, **data)
     images = list(product.images.all())
     return images[0] if images else None
 
