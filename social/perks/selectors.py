@@ -7,7 +7,6 @@ rules from the cache (no query; refreshed whenever a rule changes); the cart and
 
 import datetime
 import logging
-import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -107,28 +106,20 @@ def rules_refresh() -> list[RuleData]:
     return rules
 
 
-# After a failed publish (the broker is down), pages do not try again for this long: each try costs the page the
-# publish's retries (about 0.6 s), and a refresh is of no use until Redis is back anyway.
-REFRESH_RETRY_AFTER_S = 5.0
+# At most one refresh is queued a minute however many pages miss the cache meanwhile (and none while the cache
+# itself is down: add() then refuses): a broker that is down costs a page its publish retries (about 0.6 s) once.
 RULES_REFRESH_QUEUED_KEY = "perks:rules:refresh-queued"
 REFRESH_QUEUED_FOR_S = 60
-_refresh_failed_at: float | None = None
 
 
 def _queue_refresh() -> None:
     """Queue the refresh task; a broker that is down is logged, never an error for the page that asked."""
-    global _refresh_failed_at
     from . import tasks  # tasks import services, which import this module
 
-    if _refresh_failed_at is not None and time.monotonic() - _refresh_failed_at < REFRESH_RETRY_AFTER_S:
-        return
     try:
         tasks.refresh_rules.delay()
     except (KombuError, RedisError, OSError) as error:
-        _refresh_failed_at = time.monotonic()
         logger.warning("Perk rules refresh not queued (broker unavailable): %s", error)
-    else:
-        _refresh_failed_at = None
 
 
 def rules_for_pages() -> list[RuleData]:
@@ -137,7 +128,6 @@ def rules_for_pages() -> list[RuleData]:
     down the cache misses and the refresh cannot be queued: pages show no badge, and say nothing of it."""
     rules = cache.get(RULES_CACHE_KEY)
     if rules is None:
-        # One refresh per minute at most, however many pages miss meanwhile (until a worker has run it).
         if cache.add(RULES_REFRESH_QUEUED_KEY, True, REFRESH_QUEUED_FOR_S):
             transaction.on_commit(_queue_refresh)
         return []

@@ -27,7 +27,6 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection re
 def redis_down(settings, monkeypatch):
     """The cache and the broker both point at a Redis that is not there; tasks are published, not run inline."""
     from shop.celery import app
-    from social.perks import selectors as perk_selectors
 
     def reconnect():
         pools.reset()
@@ -40,7 +39,6 @@ def redis_down(settings, monkeypatch):
     app.conf.task_always_eager = False
     app.conf.broker_url = DEAD_REDIS
     app.conf.broker_write_url = None
-    monkeypatch.setattr(perk_selectors, "_refresh_failed_at", None)
     reconnect()
     try:
         yield
