@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from payments.models import Payment, WebhookEvent
 from shop.accounts.privacy_services import legal_accept_current
 from shop.orders.models import Order
+from tests.browser.signin import sign_in
 from tests.conftest import otp_device_for, totp_code
 from tests.factories import UserFactory, VariantFactory
 
@@ -87,12 +88,7 @@ def test_guest_pays_by_card_and_staff_refunds_it(page: Page, shop):
 
     staff = UserFactory(email="staff@example.jp", is_staff=True, is_superuser=True)
     legal_accept_current(user=staff)  # a new account has accepted the current privacy policy and terms
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", staff.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
+    sign_in(page, base, staff.email)
     # The admin needs two-step verification: the first page after signing in asks for the authenticator's code.
     device = otp_device_for(staff)
     page.goto(f"{base}/admin/orders/order/{order.pk}/change/")

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from shop.accounts.privacy_services import legal_accept_current
 from shop.accounts.roles import SHOP_MANAGER
+from tests.browser.signin import sign_in
 from tests.conftest import otp_device_for, totp_code
 from tests.dashboard.conftest import at, make_order
 from tests.factories import UserFactory
@@ -29,12 +30,7 @@ def test_staff_open_the_dashboard_change_the_range_and_export_orders(page: Page,
     staff.groups.add(Group.objects.get_or_create(name=SHOP_MANAGER)[0])
     legal_accept_current(user=staff)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", staff.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
+    sign_in(page, live_server.url, staff.email)
     device = otp_device_for(staff)
     page.goto(f"{live_server.url}/admin/")
     expect(page).to_have_url(re.compile(r"/account/security/verify/\?next="))

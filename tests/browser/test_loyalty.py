@@ -13,6 +13,7 @@ from loyalty.selectors.points import points_balance
 from loyalty.services.points import points_award
 from shop.accounts.privacy_services import legal_accept_current
 from shop.orders.models import Order
+from tests.browser.signin import sign_in
 from tests.browser.test_checkout import enter_card, fill_address
 from tests.factories import UserFactory, VariantFactory
 
@@ -45,12 +46,7 @@ def test_member_redeems_points_and_a_coupon_pays_and_sees_the_new_balance(page: 
         code="THANKS300", name="感謝クーポン", kind=Coupon.Kind.FIXED, value=300, min_subtotal=3000, max_uses=100
     )
 
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", member.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
+    sign_in(page, base, member.email)
 
     page.goto(f"{base}/p/linen/")
     page.locator("form.add-to-cart button[type=submit]").click()

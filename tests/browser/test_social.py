@@ -18,6 +18,7 @@ from shop.reviews.models import Review
 from social import services as social_services
 from social.models import Comment, Follow, Like, Post, PostPhoto, PostProduct
 from social.shares.models import ShareClick, ShareLink
+from tests.browser.signin import sign_in
 from tests.factories import UserFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,13 +47,8 @@ def new_context(browser: Browser, **extra) -> BrowserContext:
     return browser.new_context(**CONTEXT_ARGS, **extra)
 
 
-def sign_in(page: Page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-    page.wait_for_load_state()  # let the sign-in's redirects finish before the next goto
+def sign_in_member(page: Page, base: str, user) -> None:
+    sign_in(page, base, user.email)
     assert "/privacy" not in page.url and "/legal" not in page.url, page.url
 
 
@@ -88,7 +84,7 @@ def test_post_like_comment_follow_share_and_buy_from_the_link(browser: Browser, 
     # A posts a photo with a tagged product.
     context_a = new_context(browser)
     page_a = context_a.new_page()
-    sign_in(page_a, base, alice)
+    sign_in_member(page_a, base, alice)
     page_a.goto(f"{base}/feed/new/?q=リネン")
     page_a.fill("textarea[name=body]", "今日のコーデ。リネンシャツが涼しい")
     page_a.set_input_files("input[name=photo1]", str(photo))
@@ -109,7 +105,7 @@ def test_post_like_comment_follow_share_and_buy_from_the_link(browser: Browser, 
     # B likes it with a quick double click, then a replay: one like.
     context_b = new_context(browser)
     page_b = context_b.new_page()
-    sign_in(page_b, base, bob)
+    sign_in_member(page_b, base, bob)
     page_b.goto(f"{base}/feed/p/{post.pk}/")
     like_button = page_b.locator(f"#like-{post.pk} button")
     expect(like_button.locator(".count")).to_have_text("0")
@@ -252,7 +248,7 @@ def test_script_and_html_in_posts_comments_reviews_and_names_show_as_text(browse
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sign_in(page, base, commenter)  # signed in: the product page also shows what people the viewer follows said
+    sign_in_member(page, base, commenter)  # signed in: the product page also shows what people the viewer follows said
 
     pages = {
         "feed": ("/feed/?tab=new", [f"post: {payload}", payload[:50]]),

@@ -6,10 +6,11 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from shop.accounts.privacy_services import legal_accept_current
 from shop.support.models import Inquiry
+from tests.browser.signin import sign_in
 from tests.conftest import otp_device_for, totp_code
 from tests.factories import UserFactory
 
@@ -23,15 +24,6 @@ def base(live_server, settings):
     # The notification e-mails link to the notification settings page; make sure its URLs are there.
     settings.ROOT_URLCONF = "tests.support.urls"
     return live_server.url
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-    page.wait_for_load_state()  # the redirects after signing in end before the next goto (else ERR_ABORTED)
 
 
 def test_shopper_asks_staff_answer_in_admin_shopper_reads_the_answer(browser: Browser, base):
