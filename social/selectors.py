@@ -7,9 +7,11 @@ from django.utils import timezone
 
 from shop.catalog.models import Product, Variant
 from shop.catalog.selectors import product_base_queryset, search_terms
+from shop.core.jsonrows import JSONRows, decoded, instances
 from shop.reviews.models import Review
 
 from .models import Comment, Follow, Like, Post, PostProduct, Report
+from .shares.models import ShareLink
 
 PAGE_SIZE = 10
 POPULAR_WINDOW = timedelta(days=7)
@@ -112,11 +114,11 @@ def product_marks_of(*, viewer, product_id: int) -> set[str]:
     """Which of きになる / もってる the viewer has set on the product."""
     if not _signed_in(viewer):
         return set()
-    return set(
-        Post.objects.filter(author=viewer, product_id=product_id, kind__in=(Post.Kind.WANT, Post.Kind.OWN)).values_list(
-            "kind", flat=True
-        )
-    )
+    return set(_marks(viewer=viewer, product_id=product_id).values_list("kind", flat=True))
+
+
+def _marks(*, viewer, product_id: int) -> QuerySet[Post]:
+    return Post.objects.filter(author=viewer, product_id=product_id, kind__in=(Post.Kind.WANT, Post.Kind.OWN))
 
 
 @dataclass
@@ -128,27 +130,75 @@ class FollowedActivity:
         return bool(self.reviews or self.posts)
 
 
-def product_followed_activity(*, viewer, product_id: int, limit: int = 12) -> FollowedActivity:
-    """What people the viewer follows said about the product: their published reviews (shown first), then their
-    wants, owns and posts tagging it, newest first. Two queries for a signed-in viewer, none for anyone else."""
+@dataclass
+class ProductViewer:
+    """What the product page shows for the viewer: their want/own marks, what people they follow said about it
+    (published reviews first, then wants, owns and posts tagging it), their share codes ({channel: code}) and their
+    own review (any status)."""
+
+    marks: set[str]
+    activity: FollowedActivity
+    share_codes: dict[str, str]
+    own_review: Review | None
+
+
+def product_viewer(*, viewer, product_id: int, limit: int = 12) -> ProductViewer:
+    """One statement for a signed-in viewer (each part a JSON column of a one-row query), none for anyone else."""
     if not _signed_in(viewer):
-        return FollowedActivity(reviews=[], posts=[])
+        return ProductViewer(
+            marks=set(), activity=FollowedActivity(reviews=[], posts=[]), share_codes={}, own_review=None
+        )
     followees = Follow.objects.filter(follower=viewer, followee__isnull=False).values("followee")
-    reviews = list(
-        Review.objects.filter(status=Review.Status.PUBLISHED, product_id=product_id, user__in=followees)
-        .select_related("user")
-        .order_by("-created_at", "-id")[:limit]
+    tagged = Exists(PostProduct.objects.filter(post=OuterRef("pk"), product_id=product_id))
+    row = (
+        get_user_model()
+        .objects.filter(pk=viewer.pk)
+        .values(
+            viewer_marks=JSONRows(_marks(viewer=viewer, product_id=product_id), ("kind",)),
+            viewer_followed_reviews=JSONRows(
+                Review.objects.filter(
+                    status=Review.Status.PUBLISHED, product_id=product_id, user__in=followees
+                ).order_by("-created_at", "-id")[:limit],
+                {**_fields("id", "user_id", "rating", "title", "body"), "name": "user__display_name"},
+            ),
+            # A review's feed entry would repeat the review listed above.
+            viewer_followed_posts=JSONRows(
+                Post.objects.filter(status=Post.Status.PUBLISHED, author__in=followees)
+                .exclude(kind=Post.Kind.REVIEW)
+                .filter(Q(product_id=product_id) | Q(tagged))
+                .order_by("-created_at", "-id")[:limit],
+                {**_fields("id", "author_id", "kind", "body", "is_staff_post"), "name": "author__display_name"},
+            ),
+            viewer_shares=JSONRows(ShareLink.objects.filter(sharer=viewer, product_id=product_id), ("channel", "code")),
+            viewer_review=JSONRows(Review.objects.filter(user=viewer, product_id=product_id)[:1], ("id", "status")),
+        )
+        .get()
     )
-    # A review's feed entry would repeat the review listed above.
-    posts = list(
-        Post.objects.filter(status=Post.Status.PUBLISHED, author__in=followees)
-        .exclude(kind=Post.Kind.REVIEW)
-        .filter(Q(product_id=product_id) | Q(tags__product_id=product_id))
-        .select_related("author")
-        .distinct()
-        .order_by("-created_at", "-id")[:limit]
+    own = instances(Review, row["viewer_review"], user=viewer)
+    return ProductViewer(
+        marks={mark["kind"] for mark in decoded(row["viewer_marks"])},
+        activity=FollowedActivity(
+            reviews=_with_people(Review, row["viewer_followed_reviews"], person="user"),
+            posts=_with_people(Post, row["viewer_followed_posts"], person="author"),
+        ),
+        share_codes={link["channel"]: link["code"] for link in decoded(row["viewer_shares"])},
+        own_review=own[0] if own else None,
     )
-    return FollowedActivity(reviews=reviews, posts=posts)
+
+
+def _fields(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
+def _with_people(model, rows, *, person: str) -> list:
+    """Instances from JSONRows rows carrying the person's display name as "name": the person is attached as a user
+    with that name (all the page shows), so reading it runs no query."""
+    rows = decoded(rows)
+    people = [get_user_model()(pk=row[f"{person}_id"], display_name=row.pop("name") or "") for row in rows]
+    objects = instances(model, rows)
+    for obj, who in zip(objects, people, strict=True):
+        setattr(obj, person, who)
+    return objects
 
 
 def products_for_tagging(*, q: str, limit: int = 20) -> list[Product]:

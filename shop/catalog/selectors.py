@@ -6,6 +6,8 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, 
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from shop.core.jsonrows import JSONRows, instances
+
 from .models import Category, Feature, Product, ProductImage, Variant, normalize_search_text
 
 CARD_IMAGE_FIELDS = ("id", "image", "width", "height", "alt", "renditions")
@@ -183,13 +185,41 @@ def _size_sort_key(size: str):
     return (_SIZE_ORDER.get(size.upper(), 50), int(digits.group()) if digits else 0, size)
 
 
-def product_get_for_page(*, slug: str) -> Product | None:
-    """The product with everything its page shows, or None if it is not on sale."""
-    return (
+@dataclass
+class ProductPage:
+    product: Product
+    images: list[ProductImage]
+    variants: list[Variant]
+
+
+def _page_fields(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if f.name != "product"]
+
+
+def product_get_for_page(*, slug: str) -> ProductPage | None:
+    """The product with everything its page shows (its images and variants on sale as JSON columns of the same
+    query: one statement), or None if it is not on sale."""
+    product = (
         Product.objects.filter(slug=slug, is_active=True)
         .select_related("category__parent")
-        .prefetch_related(_images_prefetch(), Prefetch("variants", queryset=Variant.objects.filter(is_active=True)))
+        .annotate(
+            images_data=JSONRows(
+                ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id"),
+                _page_fields(ProductImage),
+            ),
+            variants_data=JSONRows(
+                Variant.objects.filter(product=OuterRef("pk"), is_active=True).order_by(*Variant._meta.ordering),
+                _page_fields(Variant),
+            ),
+        )
         .first()
+    )
+    if product is None:
+        return None
+    return ProductPage(
+        product=product,
+        images=instances(ProductImage, product.images_data, product=product),
+        variants=instances(Variant, product.variants_data, product=product),
     )
 
 

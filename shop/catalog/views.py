@@ -62,11 +62,10 @@ def category_detail(request, slug):
 
 
 def product_detail(request, slug):
-    product = selectors.product_get_for_page(slug=slug)
-    if product is None:
+    page = selectors.product_get_for_page(slug=slug)
+    if page is None:
         raise Http404
-    variants = list(product.variants.all())
-    images = list(product.images.all())
+    product, variants, images = page.product, page.variants, page.images
     first_buyable = next((v for v in variants if v.stock_state != "sold_out"), None)
     return render(
         request,

@@ -107,17 +107,20 @@ def review_rating_badge(summaries, product):
     return {"summary": _summary(summaries, product), "product": product}
 
 
+_LOOK_UP = object()
+
+
 @register.inclusion_tag("reviews/_section.html", takes_context=True)
-def product_reviews(context, product, summaries):
+def product_reviews(context, product, summaries, own_review=_LOOK_UP):
     """The reviews section of a product page: summary, distribution, the viewer's own review and one page of reviews
-    (one query for anonymous visitors, given summaries fetched with review_summaries)."""
+    (one query, given summaries fetched with review_summaries and the own review if the page already loaded it)."""
     request = context["request"]
     summary = _summary(summaries, product) or selectors.ReviewSummary()
     data = review_list_context(request=request, product=product)
     data["summary"] = summary
-    data["own_review"] = (
-        selectors.review_get_own(user=request.user, product_id=product.pk) if request.user.is_authenticated else None
-    )
+    if own_review is _LOOK_UP:
+        own_review = selectors.review_get_own(user=request.user, product_id=product.pk)
+    data["own_review"] = own_review
     data["csrf_token"] = context.get("csrf_token")
     return data
 

@@ -44,17 +44,21 @@ def post_share_buttons(context, post):
 
 
 @register.inclusion_tag("shares/_buttons.html", takes_context=True)
-def share_buttons(context, product=None, *, post_id=None, url="", title=""):
+def share_buttons(context, product=None, *, post_id=None, url="", title="", codes=None):
+    """The sharer's codes are `codes` ({channel: code}, as the product page's viewer query loaded them) when they
+    cover every channel, else read (and the missing links made) here."""
     request = context["request"]
     page_url = absolute_url(request, url or (product.get_absolute_url() if product is not None else ""))
     title = title or (product.name if product is not None else "")
     urls = dict.fromkeys(ShareLink.Channel.values, page_url)
     if request.user.is_authenticated and (product is not None or post_id is not None):
-        links = services.share_links_ensure(
-            sharer=request.user, product_id=product.pk if product is not None else None, post_id=post_id
-        )
+        if not codes or set(codes) != set(ShareLink.Channel.values):
+            links = services.share_links_ensure(
+                sharer=request.user, product_id=product.pk if product is not None else None, post_id=post_id
+            )
+            codes = {channel: link.code for channel, link in links.items()}
         urls = {
-            channel: absolute_url(request, reverse("shares:open", kwargs={"code": link.code}))
-            for channel, link in links.items()
+            channel: absolute_url(request, reverse("shares:open", kwargs={"code": code}))
+            for channel, code in codes.items()
         }
     return _channel_hrefs(urls, title)
