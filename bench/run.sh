@@ -32,6 +32,10 @@ export ALLOWED_HOSTS=127.0.0.1,localhost
 export MEDIA_ROOT=$OUT/media
 export BENCH_STATIC_ROOT=$OUT/static
 export LOG_LEVEL=WARNING
+# The matrix is measured without the page cache for first-time visitors; a second gunicorn run turns it on for the
+# visitor pages it serves (names ending in .cached), reported beside the uncached figures.
+export SHOP_VISITOR_PAGE_CACHE_SECONDS=0
+export CACHE_SECONDS=${CACHE_SECONDS:-15}
 # Stripe is localstripe (test tooling, see /work/shared/OFFLINE-TESTING.md); the webhook secret signs the events.
 export STRIPE_SECRET_KEY=sk_test_bench
 export STRIPE_PUBLISHABLE_KEY=pk_test_bench
@@ -103,21 +107,14 @@ write_pages() {
   done
 }
 
-for SIZE in $SIZES; do
-  export DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench_$SIZE
-  export BENCH_RUN_OUT=$OUT/size-$SIZE
-  mkdir -p "$BENCH_RUN_OUT/wrk"
-  echo "== catalogue ($SIZE products in shop_bench_$SIZE)"
-  "$VENV/bin/python" bench/load_catalog.py --products "$SIZE"
-  # The cache must not carry pages or ids from the other catalogue size.
-  redis-cli -u "$REDIS_URL" FLUSHDB >/dev/null
-  write_pages "$BENCH_RUN_OUT" >"$BENCH_RUN_OUT/pages.tsv"
+# The pages a first-time visitor (no cookie) may get from the page cache, for the run with it turned on.
+# product_one: the same product page again and again, as when a shared link brings many people to one product.
+write_cached_pages() {
+  grep -P '^(home|list|list_p50|search|category|product)\t' "$1/pages.tsv" | sed -E 's/^([a-z_0-9]+)\t/\1.cached\t/'
+  printf 'product_one.cached\t%s\t\t\n' "$(head -n1 "$1/product_paths.txt")"
+}
 
-  echo "== SQL queries per page (in-process, same settings)"
-  "$VENV/bin/python" bench/query_counts.py "$BENCH_RUN_OUT/pages.tsv"
-
-  GUNICORN=("$VENV/bin/gunicorn" shop.wsgi -w "$WORKERS" --bind "127.0.0.1:$PORT" --error-logfile "$BENCH_RUN_OUT/gunicorn.log" --capture-output)
-  echo "== ${GUNICORN[*]#"$ROOT/"}"
+start_gunicorn() {
   "${GUNICORN[@]}" &
   GUNICORN_PID=$!
   for _ in $(seq 60); do
@@ -128,6 +125,31 @@ for SIZE in $SIZES; do
     tail -n 40 "$BENCH_RUN_OUT/gunicorn.log" >&2
     exit 1
   fi
+}
+
+stop_gunicorn() {
+  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+  wait "$GUNICORN_PID" 2>/dev/null || true
+  GUNICORN_PID=
+}
+
+for SIZE in $SIZES; do
+  export DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_bench_$SIZE
+  export BENCH_RUN_OUT=$OUT/size-$SIZE
+  mkdir -p "$BENCH_RUN_OUT/wrk"
+  echo "== catalogue ($SIZE products in shop_bench_$SIZE)"
+  "$VENV/bin/python" bench/load_catalog.py --products "$SIZE"
+  # The cache must not carry pages or ids from the other catalogue size.
+  redis-cli -u "$REDIS_URL" FLUSHDB >/dev/null
+  write_pages "$BENCH_RUN_OUT" >"$BENCH_RUN_OUT/pages.tsv"
+  rm -f "$BENCH_RUN_OUT/pages_cached.tsv"
+
+  echo "== SQL queries per page (in-process, same settings)"
+  "$VENV/bin/python" bench/query_counts.py "$BENCH_RUN_OUT/pages.tsv"
+
+  GUNICORN=("$VENV/bin/gunicorn" shop.wsgi -w "$WORKERS" --bind "127.0.0.1:$PORT" --error-logfile "$BENCH_RUN_OUT/gunicorn.log" --capture-output)
+  echo "== ${GUNICORN[*]#"$ROOT/"}"
+  start_gunicorn
 
   "$VENV/bin/python" bench/clients.py "$BASE_URL"
   echo "== wrk, page by page"
@@ -139,9 +161,14 @@ for SIZE in $SIZES; do
   echo "== webhooks"
   "$VENV/bin/python" bench/bench_webhook.py "$BASE_URL" "$GUNICORN_PID"
 
-  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
-  wait "$GUNICORN_PID" 2>/dev/null || true
-  GUNICORN_PID=
+  stop_gunicorn
+
+  echo "== wrk, first-time visitors' pages with the page cache on (SHOP_VISITOR_PAGE_CACHE_SECONDS=$CACHE_SECONDS)"
+  write_cached_pages "$BENCH_RUN_OUT" >"$BENCH_RUN_OUT/pages_cached.tsv"
+  echo "# gunicorn restarted with SHOP_VISITOR_PAGE_CACHE_SECONDS=$CACHE_SECONDS for the .cached pages:" >>"$BENCH_RUN_OUT/commands.txt"
+  SHOP_VISITOR_PAGE_CACHE_SECONDS=$CACHE_SECONDS start_gunicorn
+  "$VENV/bin/python" bench/measure.py "$BENCH_RUN_OUT/pages_cached.tsv" "$BASE_URL" "$GUNICORN_PID"
+  stop_gunicorn
   if grep -q Traceback "$BENCH_RUN_OUT/gunicorn.log"; then
     echo "gunicorn logged errors; see $BENCH_RUN_OUT/gunicorn.log" >&2
   fi

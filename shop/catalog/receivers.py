@@ -3,8 +3,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from shop.core.page_cache import visitor_pages_expire
+
 from . import tasks
-from .models import Category, ProductImage
+from .models import Category, Feature, Product, ProductImage, Variant
 from .selectors import CATEGORY_TREE_CACHE_KEY
 
 
@@ -21,3 +23,17 @@ def forget_category_tree(sender, **kwargs):
     in between)."""
     cache.delete(CATEGORY_TREE_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(CATEGORY_TREE_CACHE_KEY))
+
+
+def expire_visitor_pages(sender, **kwargs):
+    """A staff edit shows at once to visitors too: now, and again at commit (a page may have been cached from the
+    old rows in between)."""
+    visitor_pages_expire()
+    transaction.on_commit(visitor_pages_expire)
+
+
+for model in (Product, Variant, ProductImage, Category, Feature):
+    post_save.connect(expire_visitor_pages, sender=model, dispatch_uid=f"catalog_visitor_pages_{model.__name__}_saved")
+    post_delete.connect(
+        expire_visitor_pages, sender=model, dispatch_uid=f"catalog_visitor_pages_{model.__name__}_deleted"
+    )

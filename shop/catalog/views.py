@@ -3,12 +3,15 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from shop.core.page_cache import visitor_page_cache
+
 from . import selectors
 from .context_processors import category_tree_for_request
 from .forms import ProductFilterForm
 from .structured_data import product_json_ld
 
 
+@visitor_page_cache
 def home(request):
     return render(
         request,
@@ -46,14 +49,17 @@ def _listing(request, *, template: str, node=None, extra=None):
     return render(request, template, context)
 
 
+@visitor_page_cache
 def product_list(request):
     return _listing(request, template="catalog/product_list.html")
 
 
+@visitor_page_cache
 def search(request):
     return _listing(request, template="catalog/product_list.html", extra={"is_search": True})
 
 
+@visitor_page_cache
 def category_detail(request, slug):
     node = selectors.category_node_get(slug=slug, tree=category_tree_for_request(request))
     if node is None:
@@ -61,6 +67,7 @@ def category_detail(request, slug):
     return _listing(request, template="catalog/product_list.html", node=node)
 
 
+@visitor_page_cache
 def product_detail(request, slug):
     page = selectors.product_get_for_page(slug=slug)
     if page is None:
@@ -82,6 +89,7 @@ def product_detail(request, slug):
     )
 
 
+@visitor_page_cache
 def feature_detail(request, slug):
     feature = selectors.feature_get_live(slug=slug)
     if feature is None:

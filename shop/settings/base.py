@@ -365,6 +365,9 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 SHOP_CURRENCY = "JPY"
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 SHOP_PAGE_SIZE = env.int("SHOP_PAGE_SIZE", default=24)
+# Catalogue pages as first-time visitors (no cookies) see them are kept this many seconds (0: off); see
+# shop/core/page_cache.py.
+SHOP_VISITOR_PAGE_CACHE_SECONDS = env.int("SHOP_VISITOR_PAGE_CACHE_SECONDS", default=15)
 SHOP_MAX_LINE_QUANTITY = env.int("SHOP_MAX_LINE_QUANTITY", default=99)
 SHOP_IMAGE_WIDTHS = (320, 640, 960)
 

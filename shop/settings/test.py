@@ -10,6 +10,7 @@ from .base import *  # noqa: E402, F403
 
 DEBUG = False
 CELERY_TASK_ALWAYS_EAGER = True
+SHOP_VISITOR_PAGE_CACHE_SECONDS = 0  # the tests of the cache turn it on
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -37,6 +37,22 @@ def test_add_accumulates_and_never_exceeds_stock(session):
     assert CartLine.objects.get(cart=cart).quantity == 5
 
 
+def test_a_line_holds_at_most_the_per_line_maximum_and_the_add_returns_the_line(
+    session, settings, django_assert_num_queries
+):
+    settings.SHOP_MAX_LINE_QUANTITY = 4
+    variant = VariantFactory(stock=50)
+    cart = services.cart_get_or_create(user=None, session=session)
+    line = services.cart_add(cart=cart, variant_id=variant.pk, quantity=3)
+    with django_assert_num_queries(0):  # the view's message reads the variant and product: already loaded
+        assert (line.quantity, str(line.variant)) == (3, str(variant))
+    assert line.pk == CartLine.objects.get(cart=cart).pk
+    with pytest.raises(CartError, match="4点まで"):
+        services.cart_add(cart=cart, variant_id=variant.pk, quantity=2)
+    assert CartLine.objects.get(cart=cart).quantity == 3
+    assert services.cart_add(cart=cart, variant_id=variant.pk, quantity=1).quantity == 4
+
+
 @pytest.mark.parametrize("quantity", [0, -1, -1000, 100, 10**30])
 def test_bad_quantities_change_nothing(session, quantity):
     variant = VariantFactory(stock=500)

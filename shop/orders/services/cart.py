@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.catalog.models import Variant
@@ -31,6 +32,7 @@ def cart_get_or_create(*, user, session) -> Cart:
     """The shopper's cart, created on first use. Guests' carts are tied to their session by token."""
     if user is not None and user.is_authenticated:
         cart, _created = Cart.objects.get_or_create(user=user)
+        cart.user = user  # the access checks read it: no query
         return cart
     token = session.get(SESSION_CART_KEY)
     cart = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
@@ -41,36 +43,48 @@ def cart_get_or_create(*, user, session) -> Cart:
 
 
 def cart_add(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
-    """Add units of a variant; the line's total may not exceed the stock."""
-    with transaction.atomic():
-        variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
-        if variant is None:
-            raise CartError(_("This item is no longer available."))
-        _check_quantity(variant=variant, quantity=quantity)
-        # Access rules (members-only sales, early access) belong to higher layers, which this one cannot import:
-        # they register their checks in shop.orders.hooks, so a crafted POST is refused here too.
-        problems = purchase_problems(user=cart.user if cart.user_id else None, variants=[variant])
-        if problems:
-            raise CartError(" ".join(problems))
-        line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
-        new_quantity = quantity + (line.quantity if line else 0)
-        _check_quantity(variant=variant, quantity=new_quantity)
-        if line:
-            line.variant = variant  # already loaded with its product: the caller's message needs no query
-            line.quantity = new_quantity
-            line.save(update_fields=["quantity", "updated_at"])
-            return line
-        try:
-            with transaction.atomic():
-                return CartLine.objects.create(cart=cart, variant=variant, quantity=new_quantity)
-        except IntegrityError:
-            # A concurrent request (double click) created the line first: add to it instead.
-            line = CartLine.objects.select_for_update().get(cart=cart, variant=variant)
-            line.variant = variant
-            _check_quantity(variant=variant, quantity=line.quantity + quantity)
-            line.quantity += quantity
-            line.save(update_fields=["quantity", "updated_at"])
-            return line
+    """Add units of a variant; the line's total may not exceed the stock nor the most one line may hold.
+
+    The units go in with one statement (`_line_add`): two tabs adding at once cannot pass the limit together, and a
+    double click adds twice or says how many are left, never more."""
+    variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
+    if variant is None:
+        raise CartError(_("This item is no longer available."))
+    _check_quantity(variant=variant, quantity=quantity)
+    # Access rules (members-only sales, early access) belong to higher layers, which this one cannot import:
+    # they register their checks in shop.orders.hooks, so a crafted POST is refused here too.
+    problems = purchase_problems(user=cart.user if cart.user_id else None, variants=[variant])
+    if problems:
+        raise CartError(" ".join(problems))
+    limit = min(variant.stock, settings.SHOP_MAX_LINE_QUANTITY)
+    added = _line_add(cart_id=cart.pk, variant_id=variant.pk, quantity=quantity, limit=limit)
+    if added is None:  # the line already holds so many that the total would pass the limit: say which one
+        held = CartLine.objects.filter(cart=cart, variant=variant).values_list("quantity", flat=True).first() or 0
+        _check_quantity(variant=variant, quantity=held + quantity)
+        raise CartError(_("Sorry, “%(item)s” is sold out.") % {"item": variant})  # the stock went meanwhile
+    line_id, total = added
+    # The caller's message reads the variant and its product, already loaded: no query.
+    line = CartLine(pk=line_id, cart=cart, variant=variant, quantity=total)
+    line._state.adding = False
+    return line
+
+
+_LINE_ADD_SQL = (
+    "INSERT INTO orders_cartline (created_at, updated_at, cart_id, variant_id, quantity) VALUES (%s, %s, %s, %s, %s)"
+    " ON CONFLICT (cart_id, variant_id) DO UPDATE"
+    " SET quantity = orders_cartline.quantity + excluded.quantity, updated_at = excluded.updated_at"
+    " WHERE orders_cartline.quantity + excluded.quantity <= %s"
+    " RETURNING id, quantity"
+)
+
+
+def _line_add(*, cart_id: int, variant_id: int, quantity: int, limit: int) -> tuple[int, int] | None:
+    """Insert the line, or add to the existing one if the new total stays within limit: (line id, new quantity),
+    or None when the total would pass the limit (nothing changed). PostgreSQL and SQLite both take this upsert."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_LINE_ADD_SQL, [now, now, cart_id, variant_id, quantity, limit])
+        return cursor.fetchone()
 
 
 def cart_line_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
