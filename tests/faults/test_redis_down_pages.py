@@ -33,7 +33,9 @@ def redis_down(settings, monkeypatch):
         app._pool = None
         app.amqp._producer_pool = None
 
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_write_url)
+    # The raw values: `app.conf.broker_write_url` reads as broker_url when unset, and writing that back would pin
+    # every later connection_for_write() (the health check's) to this dead URL.
+    saved = {key: app.conf.get(key) for key in ("task_always_eager", "broker_url", "broker_write_url")}
     settings.CACHES = {"default": {"BACKEND": "shop.core.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS}}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
@@ -43,7 +45,7 @@ def redis_down(settings, monkeypatch):
     try:
         yield
     finally:
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_write_url = saved
+        app.conf.update(saved)
         reconnect()
 
 

@@ -80,7 +80,9 @@ def redis_broker(settings):
 
     server = ThrowawayRedis()
     server.start()
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_write_url)
+    # The raw values, not the properties: `app.conf.broker_write_url` reads as broker_url when unset, and writing
+    # that back would pin every later connection_for_write() to this URL whatever broker_url becomes.
+    saved = {key: app.conf.get(key) for key in ("task_always_eager", "broker_url", "broker_write_url")}
 
     def reconnect():
         # Celery and kombu keep publishing pools per broker URL; fresh ones use the broker URL set here.
@@ -100,7 +102,7 @@ def redis_broker(settings):
         yield server
     finally:
         server.stop()
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_write_url = saved
+        app.conf.update(saved)
         reconnect()
 
 
