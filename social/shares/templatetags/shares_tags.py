@@ -13,7 +13,8 @@ from ..models import ShareLink
 register = template.Library()
 
 
-def _channel_hrefs(urls: dict[str, str], title: str) -> dict[str, str]:
+def channel_hrefs(urls: dict[str, str], title: str) -> dict[str, str]:
+    """The share links of each channel for the given URLs ({channel: url}) and title (also used by feed_tags)."""
     return {
         "title": title,
         "copy_url": urls["copy"],
@@ -40,7 +41,7 @@ def post_share_buttons(context, post):
         for channel in ShareLink.Channel.values
     }
     title = (post.body or "").strip().replace("\n", " ")[:60]
-    return {**_channel_hrefs(urls, title), "post_id": post.pk}
+    return {**channel_hrefs(urls, title), "post_id": post.pk}
 
 
 @register.inclusion_tag("shares/_buttons.html", takes_context=True)
@@ -61,4 +62,4 @@ def share_buttons(context, product=None, *, post_id=None, url="", title="", code
             channel: absolute_url(request, reverse("shares:open", kwargs={"code": code}))
             for channel, code in codes.items()
         }
-    return _channel_hrefs(urls, title)
+    return channel_hrefs(urls, title)

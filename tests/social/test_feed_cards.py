@@ -1,0 +1,108 @@
+"""The feed's post cards rendered in Python ({% post_cards %}) are the HTML of templates/social/_post_card.html, which
+the post page and profiles still use; user-typed text comes out escaped."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import timezone
+
+from shop.reviews.models import Review, ReviewPhoto
+from social import selectors, services
+from social.models import Post, PostPhoto, PostProduct
+from social.shares.views import post_cards_prepare
+from tests.factories import VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATE = Template('{% for post in posts %}{% include "social/_post_card.html" %}{% endfor %}')
+TAG = Template("{% load feed_tags %}{% post_cards posts %}")
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def posts(member, other):
+    """Posts covering every branch of the card: kinds, a held post, a shop post, photos with and without sizes,
+    products with one, several, no stock or no longer on sale, with and without a brand, a review entry."""
+    one = VariantFactory(product__name="リネンシャツ", product__brand="", colour="", size="").product
+    several = VariantFactory(product__name='T "シャツ" & <b>', product__brand="A&B", colour="白", size="S").product
+    VariantFactory(product=several, colour="", size="")
+    VariantFactory(product=several, colour="黒", size="")
+    sold_out = VariantFactory(stock=0).product
+    ended = VariantFactory().product
+    ended.available_until = timezone.now() - timedelta(days=1)
+    ended.save()
+    made = [
+        Post.objects.create(author=other, body=f"一行目\n二行目 {SCRIPT} & 'q'", like_count=3, comment_count=1),
+        Post.objects.create(author=other, body="", kind=Post.Kind.WANT, product=one, comment_count=2),
+        Post.objects.create(author=other, kind=Post.Kind.OWN, product=several, body="x" * 80),
+        Post.objects.create(author=member, body="お店から", is_staff_post=True),
+        Post.objects.create(author=other, body="保留", status=Post.Status.HELD),
+    ]
+    PostPhoto.objects.create(post=made[0], image=ContentFile(b"x", name="no-size.jpg"))
+    PostPhoto.objects.bulk_create([PostPhoto(post=made[0], image="posts/sized.jpg", width=640, height=480)])
+    for position, product in enumerate([one, several, sold_out, ended]):
+        PostProduct.objects.create(post=made[0], product=product, position=position)
+    PostProduct.objects.create(post=made[2], product=several)
+    review = Review.objects.create(
+        product=several,
+        user=other,
+        rating=4,
+        title=f"タイトル {SCRIPT}",
+        body="よい\n" * 200,
+        status=Review.Status.PUBLISHED,
+        verified_purchase=True,
+    )
+    ReviewPhoto.objects.create(review=review, image=ContentFile(b"x", name="review.jpg"))
+    made.append(services.review_post_sync(review_id=review.pk))
+    services.like_set(user=member, post_id=made[0].pk, on=True)
+    return made
+
+
+def _render(template, *, viewer, posts, **context):
+    request = RequestFactory().get("/feed/?tab=new&x=1")
+    request.user = viewer
+    return template.render(
+        Context({"request": request, "user": viewer, "csrf_token": "TOKEN", "posts": posts, **context})
+    )
+
+
+def _loaded(posts, *, viewer):
+    """As the pages load them (selectors._for_cards); the held post as its author sees it."""
+    return [
+        selectors.post_get_for_page(post_id=post.pk, viewer=viewer)
+        or selectors.post_get_for_page(post_id=post.pk, viewer=post.author)
+        for post in posts
+    ]
+
+
+@pytest.mark.parametrize("who", ["visitor", "member"])
+def test_cards_are_the_post_card_template(posts, member, who):
+    viewer = member if who == "member" else AnonymousUser()
+    loaded = _loaded(posts, viewer=viewer)
+    request = RequestFactory().get("/feed/")
+    request.user = viewer
+    codes = post_cards_prepare(request, posts=loaded[:3])  # some posts with the member's share codes, some without
+    if who == "member":
+        assert codes["post_share_codes"]
+    expected = _render(TEMPLATE, viewer=viewer, posts=loaded, **codes)
+    assert _render(TAG, viewer=viewer, posts=loaded, **codes) == expected
+    for part in ('class="status"', 'class="author shop"', "soldout-note", "<select", 'width="640"', "post-review"):
+        assert part in expected
+
+
+def test_user_typed_text_is_escaped(other, member):
+    other.display_name = f"名前{SCRIPT}"
+    other.save()
+    product = VariantFactory(product__name=f"商品{SCRIPT}", product__brand=f"ブランド{SCRIPT}").product
+    post = Post.objects.create(author=other, body=f'本文{SCRIPT}\n"><img src=x onerror=alert(1)>')
+    PostProduct.objects.create(post=post, product=product)
+    html = _render(TAG, viewer=member, posts=_loaded([post], viewer=member))
+    assert SCRIPT not in html and "<img src=x" not in html
+    for text in ("名前", "商品", "ブランド", "本文"):
+        assert f"{text}&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'name="next" value="/feed/?tab=new&amp;x=1"' in html
