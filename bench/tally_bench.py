@@ -4,7 +4,8 @@
     .venv/bin/python bench/tally_bench.py --clicks 5000 --orders 1000   # a quick look
     .venv/bin/python bench/tally_bench.py --no-results                  # print only
 
-1. Recreates the database `shop_tally` (no other name), migrated with shop.settings.production and the environment
+1. Recreates the database `shop_tally` (or TALLY_DATABASE, a name starting with shop_tally or shop_helper_tally; no
+   other name), migrated with shop.settings.production and the environment
    bench/shopload.server_env gives gunicorn (REDIS_URL redis://127.0.0.1:6379/11, queue `bench-tally`).
 2. Loads (bulk_create, COPY for the clicks): --sharers (1,000) sharers with 1-3 product share links each, popular
    ones getting far more clicks (weight 1/rank^0.8); --clicks clicks over the last 30 days, each from its own
@@ -44,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import shopload  # noqa: E402
 
-DATABASE = "shop_tally"
+# Another name lets a second checkout run this next to the first without dropping its database.
+DATABASE = os.environ.get("TALLY_DATABASE", "shop_tally")
 REDIS_DB = 11
 QUEUE = "bench-tally"
 SETTINGS = "shop.settings.production"
@@ -82,9 +84,10 @@ def bench_env() -> dict:
 
 
 def database_recreate(env: dict) -> None:
-    """Drops and migrates `shop_tally`; refuses anything else (the name is also in env's DATABASE_URL)."""
-    if not env["DATABASE_URL"].endswith(f"/{DATABASE}") or DATABASE != "shop_tally":
-        raise SystemExit(f"refusing to recreate {env['DATABASE_URL']}: this script only owns shop_tally")
+    """Drops and migrates DATABASE; refuses any other kind of name (the name is also in env's DATABASE_URL)."""
+    owned = re.fullmatch(r"shop_(helper_)?tally[a-z_]*", DATABASE)
+    if not env["DATABASE_URL"].endswith(f"/{DATABASE}") or not owned:
+        raise SystemExit(f"refusing to recreate {env['DATABASE_URL']}: this script only owns shop_tally*")
     shopload.database_recreate(DATABASE, env)
 
 
@@ -674,12 +677,13 @@ class TaskRun:
     seconds: float  # apply_async to the worker's "succeeded" line
     runtime: float  # the worker's own figure
     result: dict
-    transactions: int  # PostgreSQL commits + rollbacks in shop_tally meanwhile
+    transactions: int  # PostgreSQL commits + rollbacks in DATABASE meanwhile
     started_at: datetime.datetime
 
 
 def database_transactions() -> int:
-    return int(shopload.psql("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'shop_tally'"))
+    sql = f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{DATABASE}'"  # noqa: S608
+    return int(shopload.psql(sql))
 
 
 def task_run(entry: str, worker: subprocess.Popen, timeout: float) -> TaskRun:
@@ -963,7 +967,8 @@ def tally_twice(worker: subprocess.Popen, timeout: float) -> tuple[list, dict, d
 
 def main() -> int:
     args = parse_args()
-    command = shlex.join([".venv/bin/python", "bench/tally_bench.py", *sys.argv[1:]])
+    named = [f"TALLY_DATABASE={DATABASE}"] if DATABASE != "shop_tally" else []
+    command = shlex.join([*named, ".venv/bin/python", "bench/tally_bench.py", *sys.argv[1:]])
     started = time.monotonic()
     machine = shopload.machine()
     env = bench_env()

@@ -4,6 +4,7 @@ import datetime
 import ipaddress
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from payments.models import Payment
 from shop.accounts.models import Address, User
 from shop.catalog.models import Category, Product
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderLine
 from social.shares.models import Attribution, KnownDevice
 
 from .models import ShareCampaign, SharePurchase, ShareReward, ShareTier
@@ -57,7 +58,7 @@ def reason_label(code: str) -> str:
 
 def campaign_category_ids(*, campaign: ShareCampaign) -> set[int]:
     """The campaign's categories and every category below them."""
-    ids = set(campaign.categories.values_list("pk", flat=True))
+    ids = {category.pk for category in campaign.categories.all()}
     frontier = set(ids)
     while frontier:
         children = set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
@@ -66,46 +67,94 @@ def campaign_category_ids(*, campaign: ShareCampaign) -> set[int]:
     return ids
 
 
-def _campaign_lines_q(campaign: ShareCampaign, *, prefix: str = "") -> Q | None:
-    """A filter on orders having a line in the campaign's products or categories; None when every product counts."""
-    product_ids = list(campaign.products.values_list("pk", flat=True))
-    category_ids = campaign_category_ids(campaign=campaign)
-    if not product_ids and not category_ids:
-        return None
-    condition = Q()
-    if product_ids:
-        condition |= Q(**{f"{prefix}lines__variant__product_id__in": product_ids})
-    if category_ids:
-        condition |= Q(**{f"{prefix}lines__variant__product__category_id__in": sorted(category_ids)})
-    return condition
+@dataclass(frozen=True)
+class CampaignScope:
+    """A campaign with the products and categories (subcategories included) its purchases must contain."""
+
+    campaign: ShareCampaign
+    product_ids: frozenset[int]
+    category_ids: frozenset[int]
+
+    @property
+    def everything(self) -> bool:
+        return not self.product_ids and not self.category_ids
+
+    def lines_q(self, *, prefix: str = "") -> Q | None:
+        """A filter on orders having a line in the scope; None when every product counts."""
+        if self.everything:
+            return None
+        condition = Q()
+        if self.product_ids:
+            condition |= Q(**{f"{prefix}lines__variant__product_id__in": sorted(self.product_ids)})
+        if self.category_ids:
+            condition |= Q(**{f"{prefix}lines__variant__product__category_id__in": sorted(self.category_ids)})
+        return condition
+
+    def covers(self, *, paid_at: datetime.datetime, lines: set[tuple[int, int]]) -> bool:
+        """Whether an order paid then with these (product id, category id) lines falls under the campaign."""
+        if not self.campaign.starts_at <= paid_at <= self.campaign.ends_at:
+            return False
+        return self.everything or any(
+            product_id in self.product_ids or category_id in self.category_ids for product_id, category_id in lines
+        )
 
 
-def campaigns_for_order(*, order: Order) -> list[ShareCampaign]:
-    """Active campaigns whose period holds the order's payment and whose products the order contains."""
-    if order.paid_at is None:
-        return []
-    found = []
-    campaigns = ShareCampaign.objects.filter(is_active=True, starts_at__lte=order.paid_at, ends_at__gte=order.paid_at)
-    for campaign in campaigns:
-        condition = _campaign_lines_q(campaign)
-        if condition is None or Order.objects.filter(pk=order.pk).filter(condition).exists():
-            found.append(campaign)
-    return found
+def campaign_scopes() -> list[CampaignScope]:
+    """Every active campaign with its scope, read once for a whole tally."""
+    campaigns = ShareCampaign.objects.filter(is_active=True).prefetch_related("products", "categories")
+    return [
+        CampaignScope(
+            campaign=campaign,
+            product_ids=frozenset(product.pk for product in campaign.products.all()),
+            category_ids=frozenset(campaign_category_ids(campaign=campaign)),
+        )
+        for campaign in campaigns.order_by("-starts_at", "pk")
+    ]
 
 
-def campaign_unrecorded_order_ids(*, campaign: ShareCampaign) -> list[int]:
+def order_lines_products(*, order_ids: list[int]) -> dict[int, set[tuple[int, int]]]:
+    """{order id: {(product id, category id)}} of the orders' lines whose variant still exists."""
+    lines: dict[int, set[tuple[int, int]]] = {}
+    rows = OrderLine.objects.filter(order_id__in=order_ids, variant__isnull=False).values_list(
+        "order_id", "variant__product_id", "variant__product__category_id"
+    )
+    for order_id, product_id, category_id in rows:
+        lines.setdefault(order_id, set()).add((product_id, category_id))
+    return lines
+
+
+def campaign_unrecorded_order_ids(*, scope: CampaignScope) -> list[int]:
     """Paid, attributed orders in the campaign's period and products that have no share purchase for it yet."""
+    campaign = scope.campaign
     attributions = Attribution.objects.filter(
         order__paid_at__gte=campaign.starts_at, order__paid_at__lte=campaign.ends_at
     ).filter(
         Q(status__in=[Attribution.Status.PENDING, Attribution.Status.CONFIRMED])
         | Q(status=Attribution.Status.REJECTED, reason=Attribution.Reason.SELF_PURCHASE)
     )
-    condition = _campaign_lines_q(campaign, prefix="order__")
+    condition = scope.lines_q(prefix="order__")
     if condition is not None:
         attributions = attributions.filter(condition)
     recorded = SharePurchase.objects.filter(campaign=campaign).values("order_id")
     return sorted(set(attributions.exclude(order_id__in=recorded).values_list("order_id", flat=True)))
+
+
+def share_attributions_paid(*, order_ids: list[int]) -> list[Attribution]:
+    """The attributions of those of these orders that are paid, with order, buyer and sharer, in order id order."""
+    return list(
+        Attribution.objects.select_related("order__user", "link__sharer")
+        .filter(order_id__in=order_ids, order__paid_at__isnull=False)
+        .order_by("order_id")
+    )
+
+
+def share_purchases_recorded(*, order_ids: list[int]) -> dict[int, set[int]]:
+    """{order id: {campaign ids it has a purchase in}}."""
+    recorded: dict[int, set[int]] = {}
+    rows = SharePurchase.objects.filter(order_id__in=order_ids).values_list("order_id", "campaign_id")
+    for order_id, campaign_id in rows:
+        recorded.setdefault(order_id, set()).add(campaign_id)
+    return recorded
 
 
 def campaign_scope(*, campaign: ShareCampaign) -> tuple[list[Product], list[Category]]:
@@ -228,29 +277,43 @@ def _check_same_device(attribution: Attribution, sharer: User) -> list[dict]:
     ]
 
 
-def _check_network(order: Order, attribution: Attribution, sharer: User, campaign: ShareCampaign) -> list[dict]:
+def _check_network(
+    order: Order, attribution: Attribution, sharer: User, campaigns: list[ShareCampaign]
+) -> dict[int, list[dict]]:
+    """{campaign id: findings}: a member's network is judged by each campaign's window and limit."""
     buyer = order.user
-    if buyer is not None:
-        network = ip_network(buyer.signup_ip)
-        if network is None:
-            return []
-        window = datetime.timedelta(hours=campaign.network_window_hours)
-        neighbours = (
-            User.objects.filter(
-                signup_ip__isnull=False,
-                date_joined__gte=buyer.date_joined - window,
-                date_joined__lte=buyer.date_joined + window,
-            )
-            .exclude(pk=buyer.pk)
-            .values_list("signup_ip", flat=True)
+    if buyer is None:
+        found = _check_guest_network(attribution, sharer)
+        return {campaign.pk: found for campaign in campaigns}
+    network = ip_network(buyer.signup_ip)
+    if network is None:
+        return {campaign.pk: [] for campaign in campaigns}
+    # The widest window once; each campaign counts the accounts inside its own.
+    widest = datetime.timedelta(hours=max(campaign.network_window_hours for campaign in campaigns))
+    neighbours = (
+        User.objects.filter(
+            signup_ip__isnull=False,
+            date_joined__gte=buyer.date_joined - widest,
+            date_joined__lte=buyer.date_joined + widest,
         )
-        others = sum(1 for address in neighbours if _in_network(address, network))
+        .exclude(pk=buyer.pk)
+        .values_list("signup_ip", "date_joined")
+    )
+    joined = [when for address, when in neighbours if _in_network(address, network)]
+    found = {}
+    for campaign in campaigns:
+        window = datetime.timedelta(hours=campaign.network_window_hours)
+        others = sum(1 for when in joined if abs(when - buyer.date_joined) <= window)
+        found[campaign.pk] = []
         if others >= campaign.network_max_accounts:
             detail = _(
                 "The buyer's account is one of %(count)s made from the network %(network)s within %(hours)s hours."
             ) % {"count": others + 1, "network": network, "hours": campaign.network_window_hours}
-            return [_finding(NEW_ACCOUNTS_NETWORK, detail)]
-        return []
+            found[campaign.pk] = [_finding(NEW_ACCOUNTS_NETWORK, detail)]
+    return found
+
+
+def _check_guest_network(attribution: Attribution, sharer: User) -> list[dict]:
     # A guest has no account to compare; the network the order came from is compared with the sharer's sign-ins.
     network = ip_network(attribution.buyer_ip)
     if network is None:
@@ -267,32 +330,41 @@ def _check_network(order: Order, attribution: Attribution, sharer: User, campaig
     return []
 
 
-def share_purchase_findings(*, campaign: ShareCampaign, order: Order, attribution: Attribution) -> list[dict]:
-    """Every fraud check but the daily cap (which depends on the other purchases, counted under a lock).
+def share_purchase_findings(
+    *, campaigns: list[ShareCampaign], order: Order, attribution: Attribution
+) -> dict[int, list[dict]]:
+    """Every fraud check but the daily cap (which depends on the other purchases, counted under a lock), run once
+    for the order: {campaign id: findings}. Only the network check depends on the campaign.
 
     Each finding is {"code": ..., "detail": ...}, the detail a sentence for staff in the active language.
     """
     sharer = attribution.link.sharer
-    return [
+    common = [
         *_check_own_link(order, attribution, sharer),
         *_check_same_email(order, sharer),
         *_check_same_card(order, sharer),
         *_check_same_address(order, sharer),
         *_check_same_device(attribution, sharer),
-        *_check_network(order, attribution, sharer, campaign),
     ]
+    network = _check_network(order, attribution, sharer, campaigns)
+    return {campaign.pk: [*common, *network[campaign.pk]] for campaign in campaigns}
 
 
-def share_purchases_counted_on_day(*, campaign_id: int, sharer_id: int, day: datetime.date) -> int:
-    """Purchases counting for the sharer whose payment fell on this day (Japan time)."""
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    return SharePurchase.objects.filter(
+def share_purchases_counted_by_day(*, campaign_id: int, sharer_days: set[tuple[int, datetime.date]]) -> Counter:
+    """Purchases counting for each (sharer, day) whose payment fell on that day (Japan time)."""
+    if not sharer_days:
+        return Counter()
+    days = {day for _sharer_id, day in sharer_days}
+    start = timezone.make_aware(datetime.datetime.combine(min(days), datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(max(days), datetime.time.min)) + datetime.timedelta(days=1)
+    paid = SharePurchase.objects.filter(
         campaign_id=campaign_id,
-        sharer_id=sharer_id,
+        sharer_id__in={sharer_id for sharer_id, _day in sharer_days},
         status__in=COUNTING,
         paid_at__gte=start,
-        paid_at__lt=start + datetime.timedelta(days=1),
-    ).count()
+        paid_at__lt=end,
+    ).values_list("sharer_id", "paid_at")
+    return Counter((sharer_id, timezone.localdate(paid_at)) for sharer_id, paid_at in paid)
 
 
 def share_buyers_counted(*, campaign_id: int, sharer_id: int) -> list[tuple[str, datetime.datetime]]:

@@ -27,6 +27,9 @@ from .models import ShareCampaign, SharePurchase, ShareReward
 
 logger = logging.getLogger(__name__)
 
+# Orders recorded per round of the scheduled tally: a campaign's row lock is taken once per round, not per order.
+TALLY_CHUNK = 200
+
 
 def _buyer_key(order: Order) -> str:
     if order.user_id is not None:
@@ -45,75 +48,124 @@ def _is_refunded(order: Order, attribution: Attribution) -> bool:
     return order.status == Order.Status.REFUNDED or attribution.status == Attribution.Status.REVERSED
 
 
-def _record(*, order_id: int) -> set[tuple[int, int]]:
-    """Records the order in every campaign it falls under, or marks its purchases refunded. Returns the
+def _purchases_refund(*, order_ids: list[int]) -> set[tuple[int, int]]:
+    """Marks the orders' purchases refunded. Returns their (campaign, sharer) pairs."""
+    if not order_ids:
+        return set()
+    with transaction.atomic():
+        rows = list(
+            SharePurchase.objects.select_for_update()
+            .filter(order_id__in=order_ids, status__in=selectors.REFUNDABLE)
+            .order_by("pk")
+            .values_list("pk", "campaign_id", "sharer_id")
+        )
+        SharePurchase.objects.filter(pk__in=[pk for pk, _c, _s in rows]).update(status=SharePurchase.Status.REFUNDED)
+    return {(campaign_id, sharer_id) for _pk, campaign_id, sharer_id in rows}
+
+
+def _findings_by_campaign(
+    *, attributions: list[Attribution], scopes: list[selectors.CampaignScope]
+) -> dict[int, list[tuple[Attribution, list[dict]]]]:
+    """{campaign id: [(attribution, findings)]} of the campaigns each order falls under and is not recorded in yet.
+    The fraud checks run once per order, whatever the number of campaigns."""
+    if not attributions:
+        return {}
+    order_ids = [attribution.order_id for attribution in attributions]
+    lines = selectors.order_lines_products(order_ids=order_ids)
+    recorded = selectors.share_purchases_recorded(order_ids=order_ids)
+    found: dict[int, list[tuple[Attribution, list[dict]]]] = {}
+    for attribution in attributions:
+        order = attribution.order
+        campaigns = [
+            scope.campaign
+            for scope in scopes
+            if scope.campaign.pk not in recorded.get(order.pk, ())
+            and scope.covers(paid_at=order.paid_at, lines=lines.get(order.pk, set()))
+        ]
+        if not campaigns:
+            continue
+        findings = selectors.share_purchase_findings(campaigns=campaigns, order=order, attribution=attribution)
+        for campaign in campaigns:
+            found.setdefault(campaign.pk, []).append((attribution, findings[campaign.pk]))
+    return found
+
+
+def _daily_cap_findings(*, campaign: ShareCampaign, counted: int, day: datetime.date) -> list[dict]:
+    if counted < campaign.daily_cap:
+        return []
+    detail = _("Purchases already counted for this sharer on %(day)s: %(count)s (daily cap: %(cap)s).") % {
+        "count": counted,
+        "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
+        "cap": campaign.daily_cap,
+    }
+    return [{"code": selectors.DAILY_CAP, "detail": detail}]
+
+
+def _purchase(
+    *, campaign: ShareCampaign, attribution: Attribution, findings: list[dict], counted: Counter
+) -> SharePurchase:
+    """The order's purchase in the campaign; counted holds the purchases counting per (sharer, day) so far."""
+    order = attribution.order
+    key = (attribution.link.sharer_id, timezone.localdate(order.paid_at))
+    findings = [*findings, *_daily_cap_findings(campaign=campaign, counted=counted[key], day=key[1])]
+    if not findings:
+        counted[key] += 1
+    return SharePurchase(
+        campaign=campaign,
+        sharer_id=key[0],
+        order=order,
+        buyer_key=_buyer_key(order),
+        status=SharePurchase.Status.REVIEW if findings else SharePurchase.Status.COUNTED,
+        reasons=findings,
+        paid_at=order.paid_at,
+    )
+
+
+def _purchases_create(*, campaign_id: int, found: list[tuple[Attribution, list[dict]]]) -> set[tuple[int, int]]:
+    """Records the orders in one campaign, in order id order. Returns the (campaign, sharer) pairs recorded."""
+    with transaction.atomic():
+        # One campaign's purchases are recorded under its row lock, so the daily cap cannot be passed by a race;
+        # an order recorded meanwhile (by its own task) is left out.
+        campaign = ShareCampaign.objects.select_for_update().get(pk=campaign_id)
+        order_ids = [attribution.order_id for attribution, _findings in found]
+        done = set(
+            SharePurchase.objects.filter(campaign=campaign, order_id__in=order_ids).values_list("order_id", flat=True)
+        )
+        found = [(attribution, findings) for attribution, findings in found if attribution.order_id not in done]
+        sharer_days = {(a.link.sharer_id, timezone.localdate(a.order.paid_at)) for a, _findings in found}
+        counted = selectors.share_purchases_counted_by_day(campaign_id=campaign_id, sharer_days=sharer_days)
+        purchases = [
+            _purchase(campaign=campaign, attribution=attribution, findings=findings, counted=counted)
+            for attribution, findings in found
+        ]
+        SharePurchase.objects.bulk_create(purchases)
+    for purchase in purchases:
+        if purchase.reasons:
+            codes = [finding["code"] for finding in purchase.reasons]
+            logger.info("Share purchase of order %s held for review: %s", purchase.order.number, codes)
+    return {(campaign_id, purchase.sharer_id) for purchase in purchases}
+
+
+def _record(*, order_ids: list[int], scopes: list[selectors.CampaignScope]) -> set[tuple[int, int]]:
+    """Records the orders in every campaign they fall under, or marks their purchases refunded. Returns the
     (campaign, sharer) pairs whose tiers must be tallied again."""
     # The shares app decides the attribution on the same signal; deciding it here too (idempotent, under its row
     # lock) means the order of the two tasks does not matter.
-    share_services.attribution_confirm(order_id=order_id)
-    attribution = Attribution.objects.select_related("order__user", "link__sharer").filter(order_id=order_id).first()
-    if attribution is None or attribution.order.paid_at is None:
-        return set()
-    order = attribution.order
-    touched: set[tuple[int, int]] = set()
-
-    if _is_refunded(order, attribution):
-        with transaction.atomic():
-            purchases = SharePurchase.objects.select_for_update().filter(order=order, status__in=selectors.REFUNDABLE)
-            for purchase in purchases:
-                purchase.status = SharePurchase.Status.REFUNDED
-                purchase.save(update_fields=["status"])
-                touched.add((purchase.campaign_id, purchase.sharer_id))
-        return touched
-    if not _counts_for_rewards(attribution):
-        return touched
-
-    sharer = attribution.link.sharer
-    recorded = set(SharePurchase.objects.filter(order=order).values_list("campaign_id", flat=True))
-    for campaign in selectors.campaigns_for_order(order=order):
-        if campaign.pk in recorded:
-            continue
-        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            # One campaign's purchases are recorded one at a time, so the daily cap cannot be passed by a race.
-            campaign = ShareCampaign.objects.select_for_update().get(pk=campaign.pk)
-            if SharePurchase.objects.filter(campaign=campaign, order=order).exists():
-                continue
-            findings = selectors.share_purchase_findings(campaign=campaign, order=order, attribution=attribution)
-            day = timezone.localdate(order.paid_at)
-            counted = selectors.share_purchases_counted_on_day(campaign_id=campaign.pk, sharer_id=sharer.pk, day=day)
-            if counted >= campaign.daily_cap:
-                findings.append(
-                    {
-                        "code": selectors.DAILY_CAP,
-                        "detail": _(
-                            "Purchases already counted for this sharer on %(day)s: %(count)s (daily cap: %(cap)s)."
-                        )
-                        % {
-                            "count": counted,
-                            "day": formats.date_format(day, "SHORT_DATE_FORMAT"),
-                            "cap": campaign.daily_cap,
-                        },
-                    }
-                )
-            SharePurchase.objects.create(
-                campaign=campaign,
-                sharer=sharer,
-                order=order,
-                buyer_key=_buyer_key(order),
-                status=SharePurchase.Status.REVIEW if findings else SharePurchase.Status.COUNTED,
-                reasons=findings,
-                paid_at=order.paid_at,
-            )
-        if findings:
-            logger.info("Share purchase of order %s held for review: %s", order.number, [f["code"] for f in findings])
-        touched.add((campaign.pk, sharer.pk))
+    share_services.attributions_confirm(order_ids=order_ids)
+    attributions = selectors.share_attributions_paid(order_ids=order_ids)
+    refunded = {a.order_id for a in attributions if _is_refunded(a.order, a)}
+    touched = _purchases_refund(order_ids=sorted(refunded))
+    counting = [a for a in attributions if a.order_id not in refunded and _counts_for_rewards(a)]
+    with translation.override(settings.LANGUAGE_CODE):
+        for campaign_id, found in _findings_by_campaign(attributions=counting, scopes=scopes).items():
+            touched |= _purchases_create(campaign_id=campaign_id, found=found)
     return touched
 
 
 def share_purchases_record_for_order(*, order_id: int, now: datetime.datetime | None = None) -> dict[str, int]:
     """After an order is paid or refunded: records or refunds its share purchases and tallies the sharer's tiers."""
     changes: Counter = Counter()
-    for campaign_id, sharer_id in sorted(_record(order_id=order_id)):
+    for campaign_id, sharer_id in sorted(_record(order_ids=[order_id], scopes=selectors.campaign_scopes())):
         changes.update(share_rewards_tally_sharer(campaign_id=campaign_id, sharer_id=sharer_id, now=now))
     return dict(changes)
 
@@ -203,18 +255,24 @@ def share_rewards_tally(*, now: datetime.datetime | None = None) -> dict[str, in
     # return window after that; a campaign needs no more tallies once both have passed.
     horizon = now - window - ATTRIBUTION_WINDOW - datetime.timedelta(days=1)
     changes: Counter = Counter()
+    scopes = selectors.campaign_scopes()
     order_ids: set[int] = set()
-    for campaign in ShareCampaign.objects.filter(is_active=True, starts_at__lte=now, ends_at__gte=horizon):
-        order_ids.update(selectors.campaign_unrecorded_order_ids(campaign=campaign))
+    for scope in scopes:
+        if scope.campaign.starts_at <= now and scope.campaign.ends_at >= horizon:
+            order_ids.update(selectors.campaign_unrecorded_order_ids(scope=scope))
     refunded = SharePurchase.objects.filter(status__in=selectors.REFUNDABLE).filter(
         Q(order__status=Order.Status.REFUNDED) | Q(order__share_attribution__status=Attribution.Status.REVERSED)
     )
     order_ids.update(refunded.values_list("order_id", flat=True))
 
+    # A chunk of orders at a time, each campaign's purchases of a chunk in one transaction: a crash keeps the chunks
+    # done, and the next run finds the rest still unrecorded.
     pairs: set[tuple[int, int]] = set()
-    for order_id in sorted(order_ids):
-        pairs |= _record(order_id=order_id)
-        changes["orders"] += 1
+    ordered = sorted(order_ids)
+    for start in range(0, len(ordered), TALLY_CHUNK):
+        pairs |= _record(order_ids=ordered[start : start + TALLY_CHUNK], scopes=scopes)
+    if ordered:
+        changes["orders"] = len(ordered)
     pairs |= set(ShareReward.objects.filter(status=ShareReward.Status.PENDING).values_list("campaign_id", "sharer_id"))
     pairs |= set(
         SharePurchase.objects.filter(status__in=selectors.COUNTING, campaign__ends_at__gte=horizon).values_list(

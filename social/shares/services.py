@@ -175,6 +175,10 @@ def attribution_record_pending(
     return made
 
 
+# The scheduled tally decides this many attributions per transaction: few statements, short row locks.
+TALLY_CHUNK = 500
+
+
 def _is_self_purchase(order: Order, link: ShareLink) -> bool:
     sharer = link.sharer
     if order.user_id is not None and order.user_id == sharer.pk:
@@ -182,65 +186,95 @@ def _is_self_purchase(order: Order, link: ShareLink) -> bool:
     return bool(order.email) and order.email.strip().lower() == (sharer.email or "").strip().lower()
 
 
-def attribution_confirm(*, order_id: int) -> str | None:
-    """Decides a pending attribution once its order is paid. Idempotent: a decided one is left as it is."""
+def _decision(attribution: Attribution) -> tuple[str, str]:
+    """The (status, reason) of a pending attribution whose order is paid."""
+    order = attribution.order
+    if _is_self_purchase(order, attribution.link):
+        return Attribution.Status.REJECTED, Attribution.Reason.SELF_PURCHASE
+    if order.paid_at - attribution.clicked_at > ATTRIBUTION_WINDOW:
+        return Attribution.Status.REJECTED, Attribution.Reason.EXPIRED
+    if order.status == Order.Status.REFUNDED:
+        return Attribution.Status.REVERSED, Attribution.Reason.REFUNDED
+    return Attribution.Status.CONFIRMED, Attribution.Reason.NONE
+
+
+def _attributions_set(*, groups: dict[tuple[str, str], list[int]]) -> None:
+    """One UPDATE per decision: {(status, reason): [attribution ids]}."""
+    now = timezone.now()
+    for (status, reason), ids in groups.items():
+        Attribution.objects.filter(pk__in=ids).update(status=status, reason=reason, decided_at=now)
+
+
+def attributions_confirm(*, order_ids: list[int]) -> dict[int, str]:
+    """Decides the pending attributions of these orders that are paid, in one transaction. Idempotent: a decided
+    one is left as it is. Returns {order id: status} of those decided now."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    decided: dict[int, tuple[str, str]] = {}
     with transaction.atomic():
-        attribution = (
+        # Locked in id order, so two tallies (or a tally and the per-order task) wait for each other, never deadlock;
+        # the status is checked again once a lock is granted, so a row decided meanwhile is left out.
+        pending = (
             Attribution.objects.select_for_update(of=("self",))
             .select_related("order", "link__sharer")
-            .filter(order_id=order_id)
-            .first()
+            .filter(order_id__in=order_ids, status=Attribution.Status.PENDING, order__paid_at__isnull=False)
+            .order_by("pk")
         )
-        if attribution is None:
-            return None
-        if attribution.status != Attribution.Status.PENDING or attribution.order.paid_at is None:
-            return attribution.status
-        order = attribution.order
-        if _is_self_purchase(order, attribution.link):
-            status, reason = Attribution.Status.REJECTED, Attribution.Reason.SELF_PURCHASE
-        elif order.paid_at - attribution.clicked_at > ATTRIBUTION_WINDOW:
-            status, reason = Attribution.Status.REJECTED, Attribution.Reason.EXPIRED
-        elif order.status == Order.Status.REFUNDED:
-            status, reason = Attribution.Status.REVERSED, Attribution.Reason.REFUNDED
-        else:
-            status, reason = Attribution.Status.CONFIRMED, Attribution.Reason.NONE
-        attribution.status, attribution.reason, attribution.decided_at = status, reason, timezone.now()
-        attribution.save(update_fields=["status", "reason", "decided_at"])
-    logger.info("Attribution of order %s: %s %s", order_id, status, reason)
-    return status
+        for attribution in pending:
+            decided[attribution.order_id] = _decision(attribution)
+            groups.setdefault(decided[attribution.order_id], []).append(attribution.pk)
+        _attributions_set(groups=groups)
+    for order_id, (status, reason) in decided.items():
+        logger.info("Attribution of order %s: %s %s", order_id, status, reason)
+    return {order_id: status for order_id, (status, _reason) in decided.items()}
+
+
+def attribution_confirm(*, order_id: int) -> str | None:
+    """Decides a pending attribution once its order is paid. Idempotent: a decided one is left as it is."""
+    decided = attributions_confirm(order_ids=[order_id])
+    if order_id in decided:
+        return decided[order_id]
+    return Attribution.objects.filter(order_id=order_id).values_list("status", flat=True).first()
+
+
+def attributions_reverse(*, order_ids: list[int]) -> list[int]:
+    """Undoes the confirmed attributions of these orders that are fully refunded (a partial refund keeps one), in
+    one transaction. Returns the orders whose attribution was reversed now."""
+    with transaction.atomic():
+        rows = list(
+            Attribution.objects.select_for_update(of=("self",))
+            .filter(order_id__in=order_ids, status=Attribution.Status.CONFIRMED, order__status=Order.Status.REFUNDED)
+            .order_by("pk")
+            .values_list("pk", "order_id")
+        )
+        decision = (Attribution.Status.REVERSED, Attribution.Reason.REFUNDED)
+        _attributions_set(groups={decision: [pk for pk, _order_id in rows]} if rows else {})
+    return [order_id for _pk, order_id in rows]
 
 
 def attribution_reverse(*, order_id: int) -> str | None:
     """Undoes a confirmed attribution once its order is fully refunded; a partial refund keeps it."""
-    with transaction.atomic():
-        attribution = (
-            Attribution.objects.select_for_update(of=("self",))
-            .select_related("order")
-            .filter(order_id=order_id)
-            .first()
-        )
-        if attribution is None:
-            return None
-        if attribution.status != Attribution.Status.CONFIRMED or attribution.order.status != Order.Status.REFUNDED:
-            return attribution.status
-        attribution.status, attribution.reason = Attribution.Status.REVERSED, Attribution.Reason.REFUNDED
-        attribution.decided_at = timezone.now()
-        attribution.save(update_fields=["status", "reason", "decided_at"])
-    return attribution.status
+    if attributions_reverse(order_ids=[order_id]):
+        return Attribution.Status.REVERSED
+    return Attribution.objects.filter(order_id=order_id).values_list("status", flat=True).first()
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + TALLY_CHUNK] for start in range(0, len(ids), TALLY_CHUNK)]
 
 
 def attribution_tally() -> dict[str, int]:
-    """Re-runs every decision still open: pending ones whose order was paid, confirmed ones whose order was refunded."""
+    """Re-runs every decision still open: pending ones whose order was paid, confirmed ones whose order was refunded.
+
+    A chunk at a time, each in its own transaction: a crash keeps the chunks done and the next run does the rest.
+    """
     counts = {"confirmed": 0, "rejected": 0, "reversed": 0}
     pending = Attribution.objects.filter(status=Attribution.Status.PENDING, order__paid_at__isnull=False)
-    for order_id in list(pending.values_list("order_id", flat=True)):
-        status = attribution_confirm(order_id=order_id)
-        if status in counts:
-            counts[status] += 1
+    for chunk in _chunks(list(pending.order_by("order_id").values_list("order_id", flat=True))):
+        for status in attributions_confirm(order_ids=chunk).values():
+            counts[str(status)] += 1
     refunded = Attribution.objects.filter(status=Attribution.Status.CONFIRMED, order__status=Order.Status.REFUNDED)
-    for order_id in list(refunded.values_list("order_id", flat=True)):
-        if attribution_reverse(order_id=order_id) == Attribution.Status.REVERSED:
-            counts["reversed"] += 1
+    for chunk in _chunks(list(refunded.order_by("order_id").values_list("order_id", flat=True))):
+        counts["reversed"] += len(attributions_reverse(order_ids=chunk))
     return counts
 
 
