@@ -2,7 +2,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
@@ -84,10 +84,6 @@ def category_node_get(*, slug: str, tree: list[CategoryNode]) -> CategoryNode | 
 def search_terms(q: str) -> list[str]:
     """Split on ASCII and full-width spaces; every term must match."""
     return [t for t in re.split(r"\s+", normalize_search_text(q).strip()) if t][:8]
-
-
-def _images_prefetch() -> Prefetch:
-    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
 
 
 def _for_cards(qs: QuerySet[Product]) -> QuerySet[Product]:

@@ -3,6 +3,7 @@ import threading
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.utils import translation
 
 from shop.orders import services
 from shop.orders.exceptions import CartError
@@ -47,7 +48,7 @@ def test_a_line_holds_at_most_the_per_line_maximum_and_the_add_returns_the_line(
     with django_assert_num_queries(0):  # the view's message reads the variant and product: already loaded
         assert (line.quantity, str(line.variant)) == (3, str(variant))
     assert line.pk == CartLine.objects.get(cart=cart).pk
-    with pytest.raises(CartError, match="4点まで"):
+    with translation.override("ja"), pytest.raises(CartError, match="4点まで"):
         services.cart_add(cart=cart, variant_id=variant.pk, quantity=2)
     assert CartLine.objects.get(cart=cart).quantity == 3
     assert services.cart_add(cart=cart, variant_id=variant.pk, quantity=1).quantity == 4

@@ -1,5 +1,3 @@
-import json
-
 from django import template
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
@@ -7,6 +5,8 @@ from django.utils.encoding import filepath_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from shop.core.jsonrows import instances
 
 from ..models import ProductImage
 
@@ -73,11 +73,8 @@ def first_image(product):
     or else from the prefetched images."""
     if hasattr(product, "card_image_data"):
         data = product.card_image_data
-        if not data:
-            return None
-        if isinstance(data["renditions"], str):  # SQLite's json_object() nests a JSON column as text
-            data = {**data, "renditions": json.loads(data["renditions"] or "{}")}
-        return ProductImage(product=product, **data)
+        # One row as jsonrows gives them (SQLite's json_object() nests the renditions column as text).
+        return instances(ProductImage, [data], product=product)[0] if data else None
     images = list(product.images.all())
     return images[0] if images else None
 

@@ -42,6 +42,11 @@ def cart_get_or_create(*, user, session) -> Cart:
     return cart
 
 
+def _line_limit(variant: Variant) -> int:
+    """The most units of the variant one cart line may hold."""
+    return min(variant.stock, settings.SHOP_MAX_LINE_QUANTITY)
+
+
 def cart_add(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     """Add units of a variant; the line's total may not exceed the stock nor the most one line may hold.
 
@@ -56,8 +61,7 @@ def cart_add(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
     problems = purchase_problems(user=cart.user if cart.user_id else None, variants=[variant])
     if problems:
         raise CartError(" ".join(problems))
-    limit = min(variant.stock, settings.SHOP_MAX_LINE_QUANTITY)
-    added = _line_add(cart_id=cart.pk, variant_id=variant.pk, quantity=quantity, limit=limit)
+    added = _line_add(cart_id=cart.pk, variant_id=variant.pk, quantity=quantity, limit=_line_limit(variant))
     if added is None:  # the line already holds so many that the total would pass the limit: say which one
         held = CartLine.objects.filter(cart=cart, variant=variant).values_list("quantity", flat=True).first() or 0
         _check_quantity(variant=variant, quantity=held + quantity)
@@ -122,7 +126,7 @@ def cart_merge_guest_into_user(*, user, session) -> Cart | None:
         cart, _created = Cart.objects.get_or_create(user=user)
         existing = {line.variant_id: line for line in CartLine.objects.select_for_update().filter(cart=cart)}
         for line in guest.lines.select_related("variant"):
-            limit = min(line.variant.stock, settings.SHOP_MAX_LINE_QUANTITY)
+            limit = _line_limit(line.variant)
             target = existing.get(line.variant_id)
             if target:
                 target.quantity = max(1, min(target.quantity + line.quantity, limit))
