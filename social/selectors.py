@@ -1,7 +1,9 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -10,7 +12,9 @@ from shop.catalog.selectors import product_base_queryset, search_terms
 from shop.core.jsonrows import JSONRows, decoded, instances
 from shop.reviews.models import Review
 
+from .compiled import CompiledQuery
 from .models import Comment, Follow, Like, Post, PostProduct, Report
+from .shares import services as share_services
 from .shares.models import ShareLink
 
 PAGE_SIZE = 10
@@ -118,6 +122,7 @@ def product_marks_of(*, viewer, product_id: int) -> set[str]:
 
 
 def _marks(*, viewer, product_id: int) -> QuerySet[Post]:
+    """The viewer's marks (viewer: a user or a user id)."""
     return Post.objects.filter(author=viewer, product_id=product_id, kind__in=(Post.Kind.WANT, Post.Kind.OWN))
 
 
@@ -142,38 +147,63 @@ class ProductViewer:
     own_review: Review | None
 
 
-def product_viewer(*, viewer, product_id: int, limit: int = 12) -> ProductViewer:
-    """One statement for a signed-in viewer (each part a JSON column of a one-row query), none for anyone else."""
+# People the viewer follows: at most this many of their reviews, and as many of their posts, on the product page.
+FOLLOWED_LIMIT = 12
+
+
+def _viewer_queryset(*, viewer_id: int, product_id: int, shares: bool) -> QuerySet:
+    followees = Follow.objects.filter(follower_id=viewer_id, followee__isnull=False).values("followee")
+    tagged = Exists(PostProduct.objects.filter(post=OuterRef("pk"), product_id=product_id))
+    columns = {
+        "viewer_marks": JSONRows(_marks(viewer=viewer_id, product_id=product_id), ("kind",)),
+        "viewer_followed_reviews": JSONRows(
+            Review.objects.filter(status=Review.Status.PUBLISHED, product_id=product_id, user__in=followees).order_by(
+                "-created_at", "-id"
+            )[:FOLLOWED_LIMIT],
+            {**_fields("id", "user_id", "rating", "title", "body"), "name": "user__display_name"},
+        ),
+        # A review's feed entry would repeat the review listed above.
+        "viewer_followed_posts": JSONRows(
+            Post.objects.filter(status=Post.Status.PUBLISHED, author__in=followees)
+            .exclude(kind=Post.Kind.REVIEW)
+            .filter(Q(product_id=product_id) | Q(tagged))
+            .order_by("-created_at", "-id")[:FOLLOWED_LIMIT],
+            {**_fields("id", "author_id", "kind", "body", "is_staff_post"), "name": "author__display_name"},
+        ),
+        "viewer_review": JSONRows(
+            Review.objects.filter(user_id=viewer_id, product_id=product_id)[:1], ("id", "status")
+        ),
+    }
+    if shares:
+        columns["viewer_shares"] = JSONRows(
+            ShareLink.objects.filter(sharer_id=viewer_id, product_id=product_id), ("channel", "code")
+        )
+    return get_user_model().objects.filter(pk=viewer_id).values(**columns)
+
+
+# Built and compiled once per process (see social.compiled): the ORM spent about 10 ms of CPU a page view on it.
+_VIEWER = CompiledQuery(partial(_viewer_queryset, shares=False), "viewer_id", "product_id")
+_VIEWER_WITH_SHARES = CompiledQuery(partial(_viewer_queryset, shares=True), "viewer_id", "product_id")
+
+
+def product_viewer(*, viewer, product_id: int) -> ProductViewer:
+    """One statement for a signed-in viewer (each part a JSON column of a one-row query), none for anyone else.
+
+    The viewer's share links for the product are made on their first view (the share buttons show them): on
+    PostgreSQL in the same statement, so that view costs no query more than the next ones (see
+    social.shares.services.links_upsert_postgres_sql); elsewhere (the SQLite demo) by a second call when missing.
+    """
     if not _signed_in(viewer):
         return ProductViewer(
             marks=set(), activity=FollowedActivity(reviews=[], posts=[]), share_codes={}, own_review=None
         )
-    followees = Follow.objects.filter(follower=viewer, followee__isnull=False).values("followee")
-    tagged = Exists(PostProduct.objects.filter(post=OuterRef("pk"), product_id=product_id))
-    row = (
-        get_user_model()
-        .objects.filter(pk=viewer.pk)
-        .values(
-            viewer_marks=JSONRows(_marks(viewer=viewer, product_id=product_id), ("kind",)),
-            viewer_followed_reviews=JSONRows(
-                Review.objects.filter(
-                    status=Review.Status.PUBLISHED, product_id=product_id, user__in=followees
-                ).order_by("-created_at", "-id")[:limit],
-                {**_fields("id", "user_id", "rating", "title", "body"), "name": "user__display_name"},
-            ),
-            # A review's feed entry would repeat the review listed above.
-            viewer_followed_posts=JSONRows(
-                Post.objects.filter(status=Post.Status.PUBLISHED, author__in=followees)
-                .exclude(kind=Post.Kind.REVIEW)
-                .filter(Q(product_id=product_id) | Q(tagged))
-                .order_by("-created_at", "-id")[:limit],
-                {**_fields("id", "author_id", "kind", "body", "is_staff_post"), "name": "author__display_name"},
-            ),
-            viewer_shares=JSONRows(ShareLink.objects.filter(sharer=viewer, product_id=product_id), ("channel", "code")),
-            viewer_review=JSONRows(Review.objects.filter(user=viewer, product_id=product_id)[:1], ("id", "status")),
-        )
-        .get()
-    )
+    if connection.vendor == "postgresql":
+        row = _viewer_row_postgres(viewer_id=viewer.pk, product_id=product_id)
+    else:
+        row = _VIEWER_WITH_SHARES.rows(viewer_id=viewer.pk, product_id=product_id)[0]
+    share_codes = {link["channel"]: link["code"] for link in decoded(row["viewer_shares"])}
+    if set(share_codes) != set(ShareLink.Channel.values):
+        share_codes = share_services.product_share_codes_ensure(sharer=viewer, product_id=product_id)
     own = instances(Review, row["viewer_review"], user=viewer)
     return ProductViewer(
         marks={mark["kind"] for mark in decoded(row["viewer_marks"])},
@@ -181,9 +211,26 @@ def product_viewer(*, viewer, product_id: int, limit: int = 12) -> ProductViewer
             reviews=_with_people(Review, row["viewer_followed_reviews"], person="user"),
             posts=_with_people(Post, row["viewer_followed_posts"], person="author"),
         ),
-        share_codes={link["channel"]: link["code"] for link in decoded(row["viewer_shares"])},
+        share_codes=share_codes,
         own_review=own[0] if own else None,
     )
+
+
+def _viewer_row_postgres(*, viewer_id: int, product_id: int) -> dict:
+    """The viewer query with the share links' insert-missing-and-read as a data-modifying WITH, in one statement."""
+    ctes, cte_params, links, links_params = share_services.links_upsert_postgres_sql(
+        sharer_id=viewer_id, target="product_id", ids=[product_id]
+    )
+    viewer_sql, viewer_params = _VIEWER.sql(viewer_id=viewer_id, product_id=product_id)
+    sql = f"""WITH {ctes}, viewer AS ({viewer_sql})
+        SELECT viewer.*, to_jsonb(ARRAY(
+            SELECT jsonb_build_object('channel', links.channel, 'code', links.code) FROM ({links}) links
+        )) AS viewer_shares
+        FROM viewer"""  # noqa: S608 - compiled SQL and placeholders only; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, cte_params + viewer_params + links_params)
+        columns = [column[0] for column in cursor.description]
+        return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
 def _fields(*names: str) -> dict[str, str]:

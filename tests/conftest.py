@@ -12,6 +12,12 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check results, not speed (speed is for bench/): no per-example deadline, which a busy 2-core
+# machine (CI beside a benchmark or another test run) can overrun and fail a correct test.
+hypothesis_settings.register_profile("shop", deadline=None)
+hypothesis_settings.load_profile("shop")
 
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"

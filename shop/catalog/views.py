@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
 from shop.core.page_cache import visitor_page_cache
+from shop.core.pagination import CountedPaginator
 
 from . import selectors
 from .context_processors import category_tree_for_request
@@ -32,7 +32,7 @@ def _listing(request, *, template: str, node=None, extra=None):
     form = ProductFilterForm(request.GET or None, sizes=facets["sizes"], colours=facets["colours"])
     form.is_valid()
     filters = form.to_filters(category=node.category if node else None, category_ids=category_ids)
-    paginator = Paginator(selectors.product_list(filters=filters), settings.SHOP_PAGE_SIZE)
+    paginator = CountedPaginator(selectors.product_list(filters=filters), settings.SHOP_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -94,7 +94,7 @@ def feature_detail(request, slug):
     feature = selectors.feature_get_live(slug=slug)
     if feature is None:
         raise Http404
-    paginator = Paginator(selectors.feature_products(feature=feature), settings.SHOP_PAGE_SIZE)
+    paginator = CountedPaginator(selectors.feature_products(feature=feature), settings.SHOP_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

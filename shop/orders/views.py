@@ -16,14 +16,19 @@ def _first_error(form) -> str:
     return next(iter(form.errors.values()))[0]
 
 
-def _cart_response(request, *, message: str, ok: bool):
-    """htmx requests get the cart fragment and the new badge; plain form posts get a redirect with a message."""
+def _cart_response(request, *, message: str, ok: bool, cart_count: int | None = None):
+    """htmx requests get the cart fragment and the new badge; plain form posts get a redirect with a message.
+
+    cart_count: the units in the cart when the caller knows them already (saves the badge its query)."""
     if request.htmx:
-        cart = selectors.cart_find(user=request.user, session=request.session)
-        context = {"cart": selectors.cart_view(cart=cart), "flash": message, "flash_ok": ok}
-        template = "orders/_cart_body.html" if request.POST.get("from") == "cart" else "orders/_added.html"
         # htmx swaps only 2xx responses, so errors come back as 200 with an error fragment.
-        return render(request, template, context)
+        if request.POST.get("from") == "cart":
+            cart = selectors.cart_find(user=request.user, session=request.session)
+            context = {"cart": selectors.cart_view(cart=cart), "flash": message, "flash_ok": ok}
+            return render(request, "orders/_cart_body.html", context)
+        if cart_count is None:
+            cart_count = selectors.cart_item_count(user=request.user, session=request.session)
+        return render(request, "orders/_added.html", {"cart_count": cart_count, "flash": message, "flash_ok": ok})
     (messages.success if ok else messages.error)(request, message)
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -41,14 +46,17 @@ def cart_add(request):
     form = AddToCartForm(request.POST)
     if not form.is_valid():
         return _cart_response(request, message=_first_error(form), ok=False)
-    cart = services.cart_get_or_create(user=request.user, session=request.session)
     try:
-        line = services.cart_add(
-            cart=cart, variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"]
+        line = services.cart_add_for_shopper(
+            user=request.user,
+            session=request.session,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
         )
     except CartError as error:
         return _cart_response(request, message=str(error), ok=False)
-    return _cart_response(request, message=_("Added “%(item)s” to your cart.") % {"item": line.variant}, ok=True)
+    message = _("Added “%(item)s” to your cart.") % {"item": line.variant}
+    return _cart_response(request, message=message, ok=True, cart_count=line.cart_units)
 
 
 @require_POST

@@ -100,9 +100,16 @@ def review_list_published(
     with_photos: bool = False,
     page: int = 1,
     user=None,
+    published_count: int | None = None,
 ) -> ReviewPage:
     """One page of a product's published reviews, featured first, in one query (photos and the viewer's votes
-    included). Pages are found by fetching one row more than shown, so no COUNT query is needed."""
+    included). Pages are found by fetching one row more than shown, so no COUNT query is needed.
+
+    published_count: the product's number of published reviews when the caller has it (review_summaries); with
+    none (most products) the page is empty without a query."""
+    page = max(1, page)
+    if published_count == 0:
+        return ReviewPage(reviews=[], number=page, has_next=False, has_previous=page > 1)
     queryset = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED).select_related("user")
     if stars in range(1, 6):
         queryset = queryset.filter(rating=stars)
@@ -111,7 +118,6 @@ def review_list_published(
     if user is not None and user.is_authenticated:
         queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user=user)))
     queryset = _with_photos(queryset).order_by("-is_featured", *SORTS.get(sort, SORTS["newest"]))
-    page = max(1, page)
     start = (page - 1) * PAGE_SIZE
     rows = list(queryset[start : start + PAGE_SIZE + 1])
     return ReviewPage(reviews=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)

@@ -13,8 +13,8 @@ class PerksConfig(AppConfig):
         from shop.orders.hooks import register_purchase_check
 
         from . import receivers  # noqa: F401
-        from .selectors import purchase_check
+        from .selectors import RULES_ACTIVE_SQL, purchase_check
 
         # The cart and the checkout live in a lower layer that cannot import this app: they run this check
         # through shop.orders.hooks, so the rules hold for any request, not only on the product page.
-        register_purchase_check(purchase_check)
+        register_purchase_check(purchase_check, needed_sql=RULES_ACTIVE_SQL)

@@ -52,51 +52,81 @@ def post_share_codes_ensure(*, sharer, post_ids: list[int]) -> dict[int, dict[st
     if not post_ids:
         return {}
     if connection.vendor == "postgresql":
-        rows = _post_links_upsert_postgres(sharer_id=sharer.pk, post_ids=post_ids)
+        rows = _links_upsert_postgres(sharer_id=sharer.pk, target="post_id", ids=post_ids)
     else:
-        existing = ShareLink.objects.filter(sharer=sharer, post_id__in=post_ids)
-        rows = list(existing.values_list("post_id", "channel", "code"))
-        have = {(post_id, channel) for post_id, channel, _ in rows}
-        missing = [
-            ShareLink(code=_new_code(), sharer=sharer, post_id=post_id, channel=channel)
-            for post_id in post_ids
-            for channel in ShareLink.Channel.values
-            if (post_id, channel) not in have
-        ]
-        if missing:
-            ShareLink.objects.bulk_create(missing, ignore_conflicts=True)
-            rows = list(existing.values_list("post_id", "channel", "code"))
+        rows = _links_ensure_generic(sharer=sharer, target="post_id", ids=post_ids)
     codes: dict[int, dict[str, str]] = {}
     for post_id, channel, code in rows:
         codes.setdefault(post_id, {})[channel] = code
     return codes
 
 
-def _post_links_upsert_postgres(*, sharer_id: int, post_ids: list[int]) -> list[tuple[int, str, str]]:
-    wanted = [(_new_code(), post_id, channel) for post_id in post_ids for channel in ShareLink.Channel.values]
+def product_share_codes_ensure(*, sharer, product_id: int) -> dict[str, str]:
+    """The sharer's codes for the product on every channel, missing ones made: {channel: code}. One statement on
+    PostgreSQL (see post_share_codes_ensure); the product page runs it inside its viewer query instead
+    (social.selectors.product_viewer), so a member's first view costs no query more than the next ones."""
+    if connection.vendor == "postgresql":
+        rows = _links_upsert_postgres(sharer_id=sharer.pk, target="product_id", ids=[int(product_id)])
+    else:
+        rows = _links_ensure_generic(sharer=sharer, target="product_id", ids=[int(product_id)])
+    return {channel: code for _product_id, channel, code in rows}
+
+
+def _links_ensure_generic(*, sharer, target: str, ids: list[int]) -> list[tuple[int, str, str]]:
+    """A read, and an insert plus a re-read only when some links are missing (any database)."""
+    existing = ShareLink.objects.filter(sharer=sharer, **{f"{target}__in": ids})
+    rows = list(existing.values_list(target, "channel", "code"))
+    have = {(pk, channel) for pk, channel, _code in rows}
+    missing = [
+        ShareLink(code=_new_code(), sharer=sharer, channel=channel, **{target: pk})
+        for pk in ids
+        for channel in ShareLink.Channel.values
+        if (pk, channel) not in have
+    ]
+    if missing:
+        ShareLink.objects.bulk_create(missing, ignore_conflicts=True)
+        rows = list(existing.values_list(target, "channel", "code"))
+    return rows
+
+
+def links_upsert_postgres_sql(*, sharer_id: int, target: str, ids: list[int]) -> tuple[str, list, str, list]:
+    """The PostgreSQL parts of "make the sharer's missing links for these posts (target "post_id") or products
+    ("product_id") and read them all": the WITH list and its parameters, a SELECT of (target id, channel, code) rows
+    and its parameters.
+    The SELECT reads the made rows and the existing ones, as the statement's snapshot does not show the made ones
+    in the table. Exposed so the product page can run it inside its viewer statement."""
+    if target not in ("post_id", "product_id"):
+        raise ValueError(target)
+    wanted = [(_new_code(), pk, channel) for pk in ids for channel in ShareLink.Channel.values]
     values = ", ".join(["(%s, CAST(%s AS bigint), %s)"] * len(wanted))
     table = ShareLink._meta.db_table
     # NOT EXISTS keeps the sequence from being spent on rows that are there already; ON CONFLICT covers a race.
-    # Only the table name (from the model) and placeholders are formatted in; every value is a parameter.
-    sql = f"""
-        WITH wanted(code, post_id, channel) AS (VALUES {values}),
+    # Only the table name (from the model), a checked column name and placeholders are formatted in; every value
+    # is a parameter.
+    ctes = f"""
+        wanted(code, target_id, channel) AS (VALUES {values}),
         made AS (
-            INSERT INTO {table} (code, sharer_id, post_id, channel, product_clicks, created_at)
-            SELECT w.code, %s, w.post_id, w.channel, 0, NOW() FROM wanted w
+            INSERT INTO {table} (code, sharer_id, {target}, channel, product_clicks, created_at)
+            SELECT w.code, %s, w.target_id, w.channel, 0, NOW() FROM wanted w
             WHERE NOT EXISTS (
-                SELECT 1 FROM {table} s WHERE s.sharer_id = %s AND s.post_id = w.post_id AND s.channel = w.channel
+                SELECT 1 FROM {table} s WHERE s.sharer_id = %s AND s.{target} = w.target_id AND s.channel = w.channel
             )
             ON CONFLICT DO NOTHING
-            RETURNING post_id, channel, code
-        )
-        SELECT post_id, channel, code FROM made
+            RETURNING {target}, channel, code
+        )"""  # noqa: S608
+    select = f"""
+        SELECT {target}, channel, code FROM made
         UNION ALL
-        SELECT post_id, channel, code FROM {table} WHERE sharer_id = %s AND post_id = ANY(%s)
-    """  # noqa: S608
-    params = [value for row in wanted for value in row] + [sharer_id, sharer_id, sharer_id, post_ids]
+        SELECT {target}, channel, code FROM {table} WHERE sharer_id = %s AND {target} = ANY(%s)"""  # noqa: S608
+    cte_params = [value for row in wanted for value in row] + [sharer_id, sharer_id]
+    return ctes, cte_params, select, [sharer_id, ids]
+
+
+def _links_upsert_postgres(*, sharer_id: int, target: str, ids: list[int]) -> list[tuple[int, str, str]]:
+    ctes, cte_params, select, select_params = links_upsert_postgres_sql(sharer_id=sharer_id, target=target, ids=ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(int(post_id), channel, code) for post_id, channel, code in cursor.fetchall()]
+        cursor.execute(f"WITH {ctes} {select}", cte_params + select_params)
+        return [(int(pk), channel, code) for pk, channel, code in cursor.fetchall()]
 
 
 def _post_stats_bump(*, column: str, post_ids: list[int], day: datetime.date) -> None:

@@ -3,6 +3,7 @@
 from .cart import (  # noqa: F401
     SESSION_CART_KEY,
     cart_add,
+    cart_add_for_shopper,
     cart_get_or_create,
     cart_line_remove,
     cart_line_set_quantity,

@@ -66,8 +66,9 @@ def _stars_text(rating) -> str:
     return "★" * full + "☆" * (5 - full)
 
 
-def review_list_context(*, request, product) -> dict:
-    """What the reviews list needs, from the request's rsort, rstars, rphotos and rpage parameters."""
+def review_list_context(*, request, product, summary=None) -> dict:
+    """What the reviews list needs, from the request's rsort, rstars, rphotos and rpage parameters (and the
+    product's ReviewSummary when the page has it: no query for a product without published reviews)."""
     sort = request.GET.get("rsort", "newest")
     if sort not in selectors.SORTS:
         sort = "newest"
@@ -83,7 +84,13 @@ def review_list_context(*, request, product) -> dict:
         page_number = 1
     with_photos = request.GET.get("rphotos") == "1"
     page = selectors.review_list_published(
-        product_id=product.pk, sort=sort, stars=stars, with_photos=with_photos, page=page_number, user=request.user
+        product_id=product.pk,
+        sort=sort,
+        stars=stars,
+        with_photos=with_photos,
+        page=page_number,
+        user=request.user,
+        published_count=summary.count if summary is not None else None,
     )
     for review in page.reviews:
         review.reviewer_name = selectors.reviewer_name(review)
@@ -115,8 +122,9 @@ def product_reviews(context, product, summaries, own_review=_LOOK_UP):
     """The reviews section of a product page: summary, distribution, the viewer's own review and one page of reviews
     (one query, given summaries fetched with review_summaries and the own review if the page already loaded it)."""
     request = context["request"]
-    summary = _summary(summaries, product) or selectors.ReviewSummary()
-    data = review_list_context(request=request, product=product)
+    summary = _summary(summaries, product)
+    data = review_list_context(request=request, product=product, summary=summary)
+    summary = summary or selectors.ReviewSummary()
     data["summary"] = summary
     if own_review is _LOOK_UP:
         own_review = selectors.review_get_own(user=request.user, product_id=product.pk)

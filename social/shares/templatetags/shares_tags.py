@@ -54,10 +54,11 @@ def share_buttons(context, product=None, *, post_id=None, url="", title="", code
     urls = dict.fromkeys(ShareLink.Channel.values, page_url)
     if request.user.is_authenticated and (product is not None or post_id is not None):
         if not codes or set(codes) != set(ShareLink.Channel.values):
-            links = services.share_links_ensure(
-                sharer=request.user, product_id=product.pk if product is not None else None, post_id=post_id
-            )
-            codes = {channel: link.code for channel, link in links.items()}
+            if product is not None:
+                codes = services.product_share_codes_ensure(sharer=request.user, product_id=product.pk)
+            else:
+                links = services.share_links_ensure(sharer=request.user, post_id=post_id)
+                codes = {channel: link.code for channel, link in links.items()}
         urls = {
             channel: absolute_url(request, reverse("shares:open", kwargs={"code": code}))
             for channel, code in codes.items()

@@ -10,7 +10,8 @@ from django.utils import timezone, translation
 
 from loyalty.models import PointAccount, Rank
 from shop.notifications.models import LineLink
-from shop.orders.exceptions import CheckoutError
+from shop.orders import services as order_services
+from shop.orders.exceptions import CartError, CheckoutError
 from shop.orders.models import Cart, CartLine, Order, ShippingMethod
 from shop.orders.services import CheckoutDetails, order_place_from_cart
 from social.models import Follow
@@ -164,3 +165,28 @@ def test_rules_in_the_cache_follow_edits(item):
     rule.is_active = False
     rule.save()
     assert selectors.rules_for_pages() == []
+
+
+def test_a_rule_made_active_between_two_adds_holds_for_the_second(client, item):
+    rule = rule_for(item)
+    AccessRule.objects.filter(pk=rule.pk).update(is_active=False)  # no signal: as another process would
+    add(client, item)
+    assert CartLine.objects.get().quantity == 1
+    AccessRule.objects.filter(pk=rule.pk).update(is_active=True)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = add(client, item)
+    assert "is not on sale to you yet" in response.content.decode()
+    assert CartLine.objects.get().quantity == 1
+
+
+def test_the_cart_reads_whether_a_rule_is_active_in_the_statement_that_reads_the_item(item, django_assert_num_queries):
+    rule = rule_for(item)
+    cart = Cart.objects.create()
+    variant = item.variants.first()
+    with translation.override("en"), pytest.raises(CartError, match="is not on sale to you yet"):
+        order_services.cart_add(cart=cart, variant_id=variant.pk, quantity=1)
+    rule.is_active = False
+    rule.save()
+    with django_assert_num_queries(2):  # the item (with the rules' answer), then the upsert
+        order_services.cart_add(cart=cart, variant_id=variant.pk, quantity=1)
+    assert CartLine.objects.get(cart=cart).quantity == 1

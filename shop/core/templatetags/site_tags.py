@@ -1,0 +1,139 @@
+"""The header and footer of every page (base.html), rendered in Python.
+
+Every page shows them, and as template markup they cost about as much as a listing's 24 product cards: some twenty
+{% url %} and thirty {% translate %} nodes. Their URLs and labels depend only on the language (and the script
+prefix), so they are looked up once per language and process (`_labels`); a request only fills in what is its own:
+the search words, who is signed in, the cart count, the categories, the CSRF token and the current path.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django import template
+from django.conf import settings
+from django.template.defaulttags import CsrfTokenNode
+from django.urls import get_script_prefix, reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """The header's and footer's fixed HTML parts for one language, escaped."""
+
+    header_start: str
+    header_after_q: str
+    signed_in: str
+    signed_in_after_token: str
+    signed_out: str
+    cart_start: str
+    categories_start: str
+    footer_start: str
+    footer_end: str
+    languages: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=32)
+def _labels(language: str, script_prefix: str) -> _Labels:
+    with override(language):
+        u = lambda name, *args: escape(reverse(name, args=args))  # noqa: E731
+        shop_name = escape(settings.SHOP_NAME)
+        return _Labels(
+            header_start=(
+                '<header class="site-header">\n  <div class="bar">\n'
+                f'    <a class="logo" href="{u("catalog:home")}">{shop_name}</a>\n'
+                f'    <form class="search" action="{u("catalog:search")}" method="get" role="search">\n'
+                f'      <label class="visually-hidden" for="site-search">{escape(_("Search products"))}</label>\n'
+                '      <input id="site-search" type="search" name="q" value="'
+            ),
+            header_after_q=(
+                f'" placeholder="{escape(_("Search brands, items, keywords"))}" maxlength="100">\n'
+                f'      <button type="submit">{escape(_("Search"))}</button>\n    </form>\n'
+                f'    <nav class="tools" aria-label="{escape(_("Account"))}">\n'
+            ),
+            signed_in=(
+                f'      <a href="{u("accounts:profile")}">{escape(_("Your account"))}</a>\n'
+                f'      <a href="{u("orders:order_list")}">{escape(_("Orders"))}</a>\n'
+                f'      <form action="{u("account_logout")}" method="post" class="inline">'
+            ),
+            signed_in_after_token=f'<button class="link" type="submit">{escape(_("Sign out"))}</button></form>\n',
+            signed_out=f'      <a href="{u("account_login")}">{escape(_("Sign in"))}</a>\n',
+            cart_start=f'      <a class="cart-link" href="{u("orders:cart")}">{escape(_("Cart"))} ',
+            categories_start=(
+                f'  <nav class="categories" aria-label="{escape(_("Categories"))}">\n'
+                f'    <a href="{u("catalog:product_list")}">{escape(_("All items"))}</a>\n'
+                f'    <a href="{u("social:feed")}">{escape(_("Feed"))}</a>\n    '
+            ),
+            footer_start=f'<footer class="site-footer">\n  <form action="{u("set_language")}" method="post" class="lang">',
+            footer_end=(
+                "  </form>\n"
+                f'  <nav class="legal-links" aria-label="{escape(_("Help"))}">\n'
+                f'    <a href="{u("support:faq")}">{escape(_("FAQ"))}</a>\n'
+                f'    <a href="{u("support:contact")}">{escape(_("Contact us"))}</a>\n'
+                f'    <a href="{u("loyalty:rules")}">{escape(_("Points, ranks and coupons"))}</a>\n'
+                f'    <a href="{u("draws:list")}">{escape(_("Prize draws"))}</a>\n'
+                "  </nav>\n"
+                f'  <nav class="legal-links" aria-label="{escape(_("Legal information"))}">\n'
+                f'    <a href="{u("legal:page", "privacy")}">{escape(_("Privacy policy"))}</a>\n'
+                f'    <a href="{u("legal:page", "terms")}">{escape(_("Terms of use"))}</a>\n'
+                f'    <a href="{u("legal:page", "tokushoho")}">'
+                f"{escape(_('Legal notice (Specified Commercial Transactions Act)'))}</a>\n"
+                f'    <a href="{u("legal:page", "shipping")}">{escape(_("Shipping information"))}</a>\n'
+                f'    <a href="{u("legal:page", "returns")}">{escape(_("Returns and refunds"))}</a>\n'
+                "  </nav>\n"
+                f"  <p>{escape(_('Prices include consumption tax.'))} © {shop_name}</p>\n</footer>"
+            ),
+            languages=tuple((code, "日本語" if code == "ja" else "English") for code, _ in settings.LANGUAGES),
+        )
+
+
+def _labels_now() -> _Labels:
+    return _labels(get_language() or settings.LANGUAGE_CODE, get_script_prefix())
+
+
+def _csrf_input(context) -> str:
+    return CsrfTokenNode().render(context)
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context):
+    """The site header: search, account links, cart badge (orders/_badge.html) and the top-level categories."""
+    labels = _labels_now()
+    request = context["request"]
+    user = context.get("user")
+    parts = [labels.header_start, escape(request.GET.get("q", "")), labels.header_after_q]
+    if user is not None and user.is_authenticated:
+        parts += [labels.signed_in, _csrf_input(context), labels.signed_in_after_token]
+    else:
+        parts.append(labels.signed_out)
+    count = context.get("cart_count", 0)
+    badge = context.template.engine.get_template("orders/_badge.html").render(
+        template.Context({"cart_count": count() if callable(count) else count}, autoescape=True)
+    )
+    parts += [labels.cart_start, badge, "</a>\n    </nav>\n  </div>\n", labels.categories_start]
+    nodes = context.get("nav_categories") or ()
+    for node in nodes() if callable(nodes) else nodes:
+        parts.append(f'<a href="{escape(node.category.get_absolute_url())}">{escape(node.category.name)}</a>')
+    parts.append("\n  </nav>\n</header>")
+    return mark_safe("".join(parts))  # noqa: S308 - fixed markup and escaped values
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context):
+    """The site footer: the language switch (back to this page) and the help and legal links."""
+    labels = _labels_now()
+    current = get_language()
+    parts = [
+        labels.footer_start,
+        _csrf_input(context),
+        f'\n    <input name="next" type="hidden" value="{escape(context["request"].get_full_path())}">\n',
+    ]
+    for code, name in labels.languages:
+        state = ' aria-current="true" disabled' if code == current else ""
+        parts.append(f'      <button type="submit" name="language" value="{code}"{state}>{name}</button>\n')
+    parts.append(labels.footer_end)
+    return mark_safe("".join(parts))  # noqa: S308 - fixed markup and escaped values
