@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -13,13 +12,6 @@ from shop.orders.models import Cart, CartLine
 from tests.factories import UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def session():
-    store = SessionStore()
-    store.create()
-    return store
 
 
 def add(*, session, variant, quantity=1, user=None):

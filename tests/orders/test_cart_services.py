@@ -1,7 +1,6 @@
 import threading
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.utils import translation
 
@@ -11,13 +10,6 @@ from shop.orders.models import Cart, CartLine
 from tests.factories import UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def session():
-    store = SessionStore()
-    store.create()
-    return store
 
 
 def test_guest_cart_is_created_once_per_session(session):
