@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from shop.catalog.models import Product, Variant
 from shop.catalog.selectors import product_base_queryset, search_terms
+from shop.core.compiled import CompiledQuery
 from shop.core.jsonrows import JSONRows, decoded, instances
 from shop.reviews.models import Review
 
-from .compiled import CompiledQuery
 from .models import Comment, Follow, Like, Post, PostProduct, Report
 from .shares import services as share_services
 from .shares.models import ShareLink
@@ -181,7 +181,7 @@ def _viewer_queryset(*, viewer_id: int, product_id: int, shares: bool) -> QueryS
     return get_user_model().objects.filter(pk=viewer_id).values(**columns)
 
 
-# Built and compiled once per process (see social.compiled): the ORM spent about 10 ms of CPU a page view on it.
+# Built and compiled once per process (see shop.core.compiled): the ORM spent about 10 ms of CPU a page view on it.
 _VIEWER = CompiledQuery(partial(_viewer_queryset, shares=False), "viewer_id", "product_id")
 _VIEWER_WITH_SHARES = CompiledQuery(partial(_viewer_queryset, shares=True), "viewer_id", "product_id")
 

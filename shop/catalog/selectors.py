@@ -3,10 +3,12 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import JSONObject
+from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 
+from shop.core.compiled import CompiledQuery
 from shop.core.jsonrows import JSONRows, instances
+from shop.core.pagination import with_total
 
 from .models import Category, Feature, Product, ProductImage, Variant, normalize_search_text
 
@@ -99,46 +101,89 @@ def _for_cards(qs: QuerySet[Product]) -> QuerySet[Product]:
 
 
 def product_base_queryset() -> QuerySet[Product]:
-    now = timezone.now()
-    return Product.objects.filter(is_active=True).filter(Q(available_until__isnull=True) | Q(available_until__gt=now))
+    """Products on sale. The time is the database's (`Now()`), so the statement has no value that changes with
+    each call and the hot ones are compiled once (shop.core.compiled)."""
+    return Product.objects.filter(is_active=True).filter(Q(available_until__isnull=True) | Q(available_until__gt=Now()))
 
 
 def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
-    """Products matching the filters, sorted, with their images prefetched (two queries per page)."""
+    """Products matching the filters, sorted, with a card's columns."""
+    return _product_list_queryset(
+        category_ids=filters.category_ids,
+        price_min=filters.price_min,
+        price_max=filters.price_max,
+        sizes=filters.sizes,
+        colours=filters.colours,
+        in_stock=filters.in_stock,
+        sort=filters.sort,
+        terms=search_terms(filters.q),
+    )
+
+
+def product_list_page(*, filters: ProductFilters, offset: int, limit: int) -> list[Product]:
+    """A page of product_list, each product with the number of all matches as `pagination.TOTAL` (one statement,
+    for shop.core.pagination.CountedPaginator). Without search words the statement is compiled once per shape of
+    the filters (shop.core.compiled): the ORM spent more CPU building it than PostgreSQL running it."""
+    if search_terms(filters.q):
+        return list(with_total(product_list(filters=filters))[offset : offset + limit])
+    return _LISTING.objects(
+        category_ids=list(filters.category_ids),
+        price_min=filters.price_min,
+        price_max=filters.price_max,
+        sizes=list(filters.sizes),
+        colours=list(filters.colours),
+        in_stock=filters.in_stock,
+        sort=filters.sort,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours, in_stock, sort, terms=()):
     qs = product_base_queryset()
-    if filters.category_ids:
-        qs = qs.filter(category_id__in=filters.category_ids)
-    if filters.price_min is not None:
-        qs = qs.filter(price__gte=filters.price_min)
-    if filters.price_max is not None:
-        qs = qs.filter(price__lte=filters.price_max)
-    if filters.in_stock:
+    if category_ids:
+        qs = qs.filter(category_id__in=category_ids)
+    if price_min is not None:
+        qs = qs.filter(price__gte=price_min)
+    if price_max is not None:
+        qs = qs.filter(price__lte=price_max)
+    if in_stock:
         qs = qs.filter(in_stock=True)
-    if filters.sizes or filters.colours:
+    if sizes or colours:
         variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
-        if filters.sizes:
-            variants = variants.filter(size__in=filters.sizes)
-        if filters.colours:
-            variants = variants.filter(colour__in=filters.colours)
+        if sizes:
+            variants = variants.filter(size__in=sizes)
+        if colours:
+            variants = variants.filter(colour__in=colours)
         # With a size or colour chosen, the price range and stock apply to those variants themselves.
-        if filters.price_min is not None:
-            variants = variants.filter(price__gte=filters.price_min)
-        if filters.price_max is not None:
-            variants = variants.filter(price__lte=filters.price_max)
-        if filters.in_stock:
+        if price_min is not None:
+            variants = variants.filter(price__gte=price_min)
+        if price_max is not None:
+            variants = variants.filter(price__lte=price_max)
+        if in_stock:
             variants = variants.filter(stock__gt=0)
         qs = qs.filter(Exists(variants))
-    terms = search_terms(filters.q)
     for term in terms:
         qs = qs.filter(search_text__contains=term)
-    order = SORTS.get(filters.sort, SORTS["newest"])
-    if terms and filters.sort == "relevance":
+    order = SORTS.get(sort, SORTS["newest"])
+    if terms and sort == "relevance":
         name_hit = Q()
         for term in terms:
             name_hit &= Q(name__icontains=term)
         qs = qs.annotate(relevance=Case(When(name_hit, then=Value(1)), default=Value(0), output_field=IntegerField()))
         order = ("-relevance", "-popularity", "-id")
     return _for_cards(qs).order_by(*order)
+
+
+_LISTING = CompiledQuery(
+    lambda **filters: with_total(_product_list_queryset(**filters)),
+    "category_ids",
+    "price_min",
+    "price_max",
+    "sizes",
+    "colours",
+    shape=("in_stock", "sort"),
+)
 
 
 FACETS_CACHE_SECONDS = 300
@@ -192,10 +237,8 @@ def _page_fields(model) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if f.name != "product"]
 
 
-def product_get_for_page(*, slug: str) -> ProductPage | None:
-    """The product with everything its page shows (its images and variants on sale as JSON columns of the same
-    query: one statement), or None if it is not on sale."""
-    product = (
+def _product_page_queryset(*, slug: str) -> QuerySet[Product]:
+    return (
         Product.objects.filter(slug=slug, is_active=True)
         .select_related("category__parent")
         .annotate(
@@ -207,11 +250,45 @@ def product_get_for_page(*, slug: str) -> ProductPage | None:
                 Variant.objects.filter(product=OuterRef("pk"), is_active=True).order_by(*Variant._meta.ordering),
                 _page_fields(Variant),
             ),
-        )
-        .first()
+        )[:1]
     )
-    if product is None:
+
+
+def _related_queryset(*, category_id: int, scope_ids: list[int], product_id: int) -> QuerySet[Product]:
+    same_category = Case(When(category_id=category_id, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return (
+        _for_cards(product_base_queryset())
+        .filter(category_id__in=scope_ids)
+        .exclude(pk=product_id)
+        .annotate(same_category=same_category)
+        .order_by("-same_category", "-in_stock", "-popularity", "-id")[:RELATED_LIMIT]
+    )
+
+
+# How many products the home page's shelves and a product page's "related" list show.
+HOME_SHELF_SIZE = 8
+RELATED_LIMIT = 8
+# The statements of the product page and the home page, compiled once per process (shop.core.compiled): building
+# and compiling them cost the ORM 2-3 ms of CPU each, more than PostgreSQL spends running them.
+_PRODUCT_PAGE = CompiledQuery(_product_page_queryset, "slug")
+_RELATED = CompiledQuery(_related_queryset, "category_id", "scope_ids", "product_id")
+_NEW_ARRIVALS = CompiledQuery(
+    lambda: _for_cards(product_base_queryset()).order_by("-created_at", "-id")[:HOME_SHELF_SIZE]
+)
+_FEATURED = CompiledQuery(
+    lambda: (
+        _for_cards(product_base_queryset()).filter(is_featured=True).order_by("-popularity", "-id")[:HOME_SHELF_SIZE]
+    )
+)
+
+
+def product_get_for_page(*, slug: str) -> ProductPage | None:
+    """The product with everything its page shows (its images and variants on sale as JSON columns of the same
+    query: one statement), or None if it is not on sale."""
+    found = _PRODUCT_PAGE.objects(slug=slug)
+    if not found:
         return None
+    product = found[0]
     return ProductPage(
         product=product,
         images=instances(ProductImage, product.images_data, product=product),
@@ -219,27 +296,20 @@ def product_get_for_page(*, slug: str) -> ProductPage | None:
     )
 
 
-def product_related(*, product: Product, tree: list[CategoryNode], limit: int = 8) -> list[Product]:
+def product_related(*, product: Product, tree: list[CategoryNode]) -> list[Product]:
     """Same category first, then the rest of its top-level category; most popular first."""
     category = product.category
     top = category_node_get(slug=category.parent.slug if category.parent_id else category.slug, tree=tree)
-    scope_ids = top.ids if top else (category.pk,)
-    same_category = Case(When(category_id=category.pk, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return list(
-        _for_cards(product_base_queryset())
-        .filter(category_id__in=scope_ids)
-        .exclude(pk=product.pk)
-        .annotate(same_category=same_category)
-        .order_by("-same_category", "-in_stock", "-popularity", "-id")[:limit]
-    )
+    scope_ids = list(top.ids) if top else [category.pk]
+    return _RELATED.objects(category_id=category.pk, scope_ids=scope_ids, product_id=product.pk)
 
 
-def product_new_arrivals(*, limit: int = 12) -> list[Product]:
-    return list(_for_cards(product_base_queryset()).order_by("-created_at", "-id")[:limit])
+def product_new_arrivals() -> list[Product]:
+    return _NEW_ARRIVALS.objects()
 
 
-def product_featured(*, limit: int = 12) -> list[Product]:
-    return list(_for_cards(product_base_queryset()).filter(is_featured=True).order_by("-popularity", "-id")[:limit])
+def product_featured() -> list[Product]:
+    return _FEATURED.objects()
 
 
 def feature_live_list() -> list[Feature]:

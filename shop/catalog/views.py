@@ -18,8 +18,8 @@ def home(request):
         "catalog/home.html",
         {
             "features": selectors.feature_live_list(),
-            "new_arrivals": selectors.product_new_arrivals(limit=8),
-            "featured": selectors.product_featured(limit=8),
+            "new_arrivals": selectors.product_new_arrivals(),
+            "featured": selectors.product_featured(),
             "category_tree": category_tree_for_request(request),
         },
     )
@@ -32,7 +32,11 @@ def _listing(request, *, template: str, node=None, extra=None):
     form = ProductFilterForm(request.GET or None, sizes=facets["sizes"], colours=facets["colours"])
     form.is_valid()
     filters = form.to_filters(category=node.category if node else None, category_ids=category_ids)
-    paginator = CountedPaginator(selectors.product_list(filters=filters), settings.SHOP_PAGE_SIZE)
+    paginator = CountedPaginator(
+        lambda: selectors.product_list(filters=filters),
+        settings.SHOP_PAGE_SIZE,
+        read_page=lambda offset, limit: selectors.product_list_page(filters=filters, offset=offset, limit=limit),
+    )
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

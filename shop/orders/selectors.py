@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Sum
 
 from shop.catalog.models import ProductImage
+from shop.core.compiled import CompiledQuery
 from shop.core.money import Money
 
 from .models import Cart, CartLine, Order
@@ -32,10 +33,24 @@ def cart_find(*, user, session) -> Cart | None:
     return Cart.objects.filter(token=token, user__isnull=True).first() if token else None
 
 
+# A member's units, compiled once (shop.core.compiled): the badge is on every page a member sees.
+_MEMBER_UNITS = CompiledQuery(
+    lambda *, user_id: (
+        CartLine.objects.filter(cart__user_id=user_id)
+        .order_by()
+        .values("cart__user_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    ),
+    "user_id",
+)
+
+
 def cart_item_count(*, user, session) -> int:
     """Units in the cart, in one query, for the header badge."""
     if user is not None and user.is_authenticated:
-        lines = CartLine.objects.filter(cart__user=user)
+        rows = _MEMBER_UNITS.rows(user_id=user.pk)
+        return rows[0]["total"] if rows else 0
     else:
         token = session.get(SESSION_CART_KEY)
         if not token:

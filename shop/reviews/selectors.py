@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from shop.accounts.selectors import user_email_verified
+from shop.core.compiled import CompiledQuery
 from shop.orders.models import Order, OrderLine
 
 from .models import MAX_PHOTOS, Review, ReviewPhoto, ReviewRequestItem, ReviewVote
@@ -56,6 +57,18 @@ class ReviewPage:
     has_previous: bool
 
 
+# Compiled once per number of products (shop.core.compiled): a listing runs it on every view.
+_SUMMARIES = CompiledQuery(
+    lambda *, product_ids: (
+        Review.objects.filter(product_id__in=product_ids, status=Review.Status.PUBLISHED)
+        .order_by()
+        .values("product_id", "rating")
+        .annotate(n=Count("id"))
+    ),
+    "product_ids",
+)
+
+
 def review_summaries(*, product_ids) -> dict[int, ReviewSummary]:
     """Average and 1-to-5 distribution of published reviews for many products in ONE query (a count per product
     and rating: the simplest GROUP BY, cheap to build and to run on every listing)."""
@@ -63,13 +76,8 @@ def review_summaries(*, product_ids) -> dict[int, ReviewSummary]:
     summaries = {pk: ReviewSummary() for pk in ids}
     if not ids:
         return summaries
-    rows = (
-        Review.objects.filter(product_id__in=ids, status=Review.Status.PUBLISHED)
-        .order_by()
-        .values_list("product_id", "rating")
-        .annotate(n=Count("id"))
-    )
-    for product_id, rating, n in rows:
+    for row in _SUMMARIES.rows(product_ids=sorted(ids)):
+        product_id, rating, n = row["product_id"], row["rating"], row["n"]
         summary = summaries[product_id]
         summary.distribution[rating] = n
         summary.count += n

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 
 import pytest
@@ -7,6 +8,7 @@ from shop.catalog import selectors
 from shop.catalog.models import Product
 from shop.catalog.selectors import ProductFilters
 from shop.catalog.services import product_sync_from_variants
+from shop.core.pagination import TOTAL
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +155,29 @@ def test_related_products_prefer_same_category(catalog):
     related = selectors.product_related(product=catalog["mohair"], tree=selectors.category_tree())
     assert [p.name for p in related][:2] == ["ケーブルニット", "リネンシャツ"]
     assert catalog["tote"] not in related
+
+
+LISTING_FILTERS = [
+    ProductFilters(),
+    ProductFilters(sort="price_asc"),
+    ProductFilters(price_min=3000, price_max=5000, sort="price_desc"),
+    ProductFilters(price_min=5000),  # the same shape as the next: one compiled statement, other values
+    ProductFilters(price_min=2000),
+    ProductFilters(sizes=("M", "S"), colours=("ネイビー",), price_max=5000, in_stock=True),
+    ProductFilters(colours=("ネイビー", "ホワイト"), sort="popular"),
+    ProductFilters(q="ニット", sort="relevance"),  # search words: the queryset's own statement
+    ProductFilters(price_min=9000),  # nothing matches
+]
+
+
+@pytest.mark.parametrize("filters", LISTING_FILTERS)
+def test_a_listing_page_is_the_querysets_page_with_the_total(catalog, filters):
+    node = selectors.category_node_get(slug="tops", tree=selectors.category_tree())
+    for category_ids in ((), node.ids):
+        filters = dataclasses.replace(filters, category_ids=category_ids)
+        expected = [product.pk for product in selectors.product_list(filters=filters)]
+        for offset in (0, 1, 2):
+            page = selectors.product_list_page(filters=filters, offset=offset, limit=2)
+            assert [product.pk for product in page] == expected[offset : offset + 2]
+            assert {getattr(product, TOTAL) for product in page} <= {len(expected)}
+            assert all(product.card_image_data is None and product.name for product in page)

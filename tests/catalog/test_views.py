@@ -111,8 +111,13 @@ def test_listing_card_shows_image_tags_brand_name_and_price(client, knit):
     card = re.search(r'<li class="card">.*?</li>', html, re.S).group(0)
     assert card.startswith(f'<li class="card"><a href="{knit.get_absolute_url()}"><div class="thumb"><img ')
     assert 'alt="ニット" width="800" height="1000"' in card
-    assert '<span class="tag sale">セール</span></div><p class="brand">Lumi</p><p class="name">ふんわりニット</p>' in card
-    assert '<p class="price"><del>¥5,990</del> <strong>¥4,990（税込）</strong></p></a></li>' == card[card.index("<p class=\"price\">") :]
+    assert (
+        '<span class="tag sale">セール</span></div><p class="brand">Lumi</p><p class="name">ふんわりニット</p>' in card
+    )
+    assert (
+        '<p class="price"><del>¥5,990</del> <strong>¥4,990（税込）</strong></p></a></li>'
+        == card[card.index('<p class="price">') :]
+    )
 
 
 def test_listing_and_search_render_results(client, knit):

@@ -1,0 +1,157 @@
+"""A queryset's SQL built and compiled once per process, then run again with other values.
+
+For the few statements of hot pages: building a query of several JSONRows columns, or of a product card's columns,
+and compiling it costs the ORM more CPU (2 to 10 ms) than the database spends running it. The queryset is built
+once with markers in place of the values that change (ids, a slug); the markers are found in the compiled
+parameters and swapped for the values of each call.
+
+    _EMAILS = CompiledQuery(lambda *, user_id: User.objects.filter(pk=user_id).values("email"), "user_id")
+    rows = _EMAILS.rows(user_id=request.user.pk)  # [{"email": ...}]
+    users = _USERS.objects(ids=[1, 2, 3])  # model instances, as iterating the queryset gives them
+
+A value may be an integer, a string, or a list of them (each item a parameter, as `id__in` passes them). The
+statement is compiled once per *shape*: the length of each list, which values are None (the builder gets None, so
+it can leave a filter out), and the values of the names given as `shape=` (a sort order, a flag), which the builder
+gets as they are. Everything else (limits, statuses, field lists, the time: use the database's `Now()`) is fixed
+when it is built. `limit` and `offset` read a page of a queryset built without a slice.
+
+`rows()` gives the columns as the database driver returns them, without the fields' from_db_value (JSON columns as
+text: decode them with shop.core.jsonrows.decoded); `objects()` converts them as the ORM does and builds the
+instances, select_related objects and annotations included.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import count
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+# Integer markers: distinct, unlikely as a constant of a statement, and within the range of every integer field but
+# the small ones (Django turns a lookup of an out-of-range number into "match nothing" or "match all", so a marker
+# out of range would not reach the parameters; _compile then refuses the statement).
+_INT_MARKER_BASE = 2_147_480_999
+_TEXT_MARKER = "\x1ecompiled-query-marker-{}\x1e"
+_MAX_SHAPES = 64  # list lengths are bounded by page sizes: a process keeps a few shapes of each statement
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    slots: list  # per parameter: (name, index in a list value or None, None, type) or (None, None, constant, None)
+    compiler: object
+    converters: dict
+
+
+class CompiledQuery:
+    def __init__(self, build: Callable[..., QuerySet], *names: str, shape: tuple[str, ...] = ()):
+        self._build = build
+        self._names = names
+        self._shape = shape
+        self._compiled: dict[tuple, _Compiled] = {}
+
+    def sql(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> tuple[str, list]:
+        """(SQL, parameters) for these values, to run or to embed in a larger statement."""
+        return self._statement(self._get(using, values), values, limit=limit, offset=offset)
+
+    def rows(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list[dict]:
+        sql, params = self.sql(using, limit=limit, offset=offset, **values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            columns = [column[0] for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def objects(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list:
+        """The model instances the queryset would give (django.db.models.query.ModelIterable's steps)."""
+        compiled = self._get(using, values)
+        sql, params = self._statement(compiled, values, limit=limit, offset=offset)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        compiler = compiled.compiler
+        klass_info, select = compiler.klass_info, compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using)
+        objects = []
+        for row in rows:
+            row = list(row)
+            for position, (converters, expression) in compiled.converters.items():
+                for converter in converters:
+                    row[position] = converter(row[position], expression, connection)
+            obj = klass_info["model"].from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in compiler.annotation_col_map.items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+    def _get(self, using: str, values: dict) -> _Compiled:
+        if set(values) != {*self._names, *self._shape}:
+            raise TypeError(f"Give exactly {', '.join((*self._names, *self._shape))}.")
+        key = (using, *map(_shape_of, (values[name] for name in self._names)), *(values[n] for n in self._shape))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compile(using, values)
+            if len(self._compiled) < _MAX_SHAPES:
+                self._compiled[key] = compiled
+        return compiled
+
+    @staticmethod
+    def _statement(compiled: _Compiled, values: dict, *, limit: int | None, offset: int) -> tuple[str, list]:
+        params = [
+            constant if name is None else kind(values[name] if index is None else values[name][index])
+            for name, index, constant, kind in compiled.slots
+        ]
+        if limit is None:
+            return compiled.sql, params
+        if compiled.compiler.query.is_sliced:
+            raise TypeError("limit and offset read a page of a queryset built without a slice.")
+        return f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
+
+    def _compile(self, using: str, values: dict) -> _Compiled:
+        numbers = count(_INT_MARKER_BASE, -1)
+
+        def marker(name, value):
+            return _TEXT_MARKER.format(f"{name}-{next(numbers)}") if isinstance(value, str) else next(numbers)
+
+        arguments, slot_of = {name: values[name] for name in self._shape}, {}
+        for name in self._names:
+            value = values[name]
+            if isinstance(value, list | tuple):
+                arguments[name] = [marker(name, item) for item in value]
+                slot_of.update({item: (name, index) for index, item in enumerate(arguments[name])})
+            elif value is not None:
+                arguments[name] = marker(name, value)
+                slot_of[arguments[name]] = (name, None)
+            else:
+                arguments[name] = None
+        compiler = self._build(**arguments).query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = [
+            # The driver's type of the marker's parameter (e.g. psycopg's Int4, which Django uses for an integer
+            # field's lookups) is given to each call's value.
+            (*slot_of[param], None, type(param)) if _is_marker(param, slot_of) else (None, None, param, None)
+            for param in params
+        ]
+        missing = set(slot_of.values()) - {(name, index) for name, index, _constant, _kind in slots if name}
+        if missing or any(str(item) in sql for item in slot_of):
+            # A value the statement does not take as a parameter (inlined, or unused) cannot be swapped per call.
+            names = sorted({name for name, _index in missing}) or ["(inlined)"]
+            raise ValueError(f"Not parameters of the compiled statement: {', '.join(names)}")
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return _Compiled(sql, slots, compiler, converters)
+
+
+def _is_marker(param, slot_of: dict) -> bool:
+    return isinstance(param, int | str) and not isinstance(param, bool) and param in slot_of
+
+
+def _shape_of(value) -> int:
+    """What of a value decides the statement: a list's length, or whether it is None."""
+    if isinstance(value, list | tuple):
+        return len(value)
+    return -2 if value is None else -1

@@ -1,0 +1,68 @@
+"""shop.core.compiled.CompiledQuery: compiled once, run with each call's values."""
+
+import pytest
+from django.db import connection
+from django.db.models import F, OuterRef
+from django.test.utils import CaptureQueriesContext
+
+from shop.catalog.models import Product, Variant
+from shop.core.compiled import CompiledQuery
+from shop.core.jsonrows import JSONRows
+from social.models import Post
+from tests.factories import CategoryFactory, ProductFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_compiled_query_runs_with_each_calls_values():
+    first, second = UserFactory(), UserFactory()
+    Post.objects.create(author=first, body="one")
+    Post.objects.create(author=second, body="two")
+    Post.objects.create(author=second, body="hidden", status=Post.Status.HIDDEN)
+    query = CompiledQuery(
+        lambda *, author_id: Post.objects.filter(author_id=author_id, status=Post.Status.PUBLISHED).values("body"),
+        "author_id",
+    )
+
+    assert query.rows(author_id=first.pk) == [{"body": "one"}]
+    with CaptureQueriesContext(connection) as captured:
+        assert query.rows(author_id=second.pk) == [{"body": "two"}]
+    assert len(captured) == 1
+    with pytest.raises(TypeError):
+        query.rows(author=second.pk)
+
+
+def test_a_value_that_is_not_a_parameter_is_refused():
+    query = CompiledQuery(lambda *, author_id: Post.objects.values("body"), "author_id")  # not in the statement
+    with pytest.raises(ValueError, match="Not parameters"):
+        query.rows(author_id=3)
+
+
+def test_objects_are_built_as_the_queryset_builds_them():
+    """Text and list values, select_related objects, annotations and converted columns (a JSON field)."""
+    parent = CategoryFactory(name="服")
+    child = CategoryFactory(name="トップス", parent=parent)
+    wanted = ProductFactory(category=child, slug="linen-shirt")
+    VariantFactory(product=wanted, size="M")
+    ProductFactory(category=child, slug="wool-coat")
+
+    def build(*, slug, category_ids):
+        return (
+            Product.objects.filter(slug=slug, category_id__in=category_ids)
+            .select_related("category__parent")
+            .annotate(
+                category_name=F("category__name"),
+                sizes=JSONRows(Variant.objects.filter(product=OuterRef("pk")), ("size",)),
+            )
+        )
+
+    query = CompiledQuery(build, "slug", "category_ids")
+    expected = build(slug="linen-shirt", category_ids=[child.pk, parent.pk]).get()
+    (found,) = query.objects(slug="linen-shirt", category_ids=[child.pk, parent.pk])
+    with CaptureQueriesContext(connection) as captured:
+        assert found.category.parent.name == "服" and found.category_name == "トップス"
+    assert len(captured) == 0  # loaded with the product, as select_related does
+    assert found == wanted and found.sizes == expected.sizes == [{"size": "M"}]
+    assert found.created_at == expected.created_at and not found._state.adding
+    assert query.objects(slug="wool-coat", category_ids=[parent.pk]) == []  # another length: compiled again
+    assert [p.slug for p in query.objects(slug="wool-coat", category_ids=[child.pk, parent.pk])] == ["wool-coat"]
