@@ -32,13 +32,14 @@ def django_setup() -> None:
 
 def session_create(email: str | None = None) -> str:
     """A new session key: signed in as the member with this e-mail address, or a guest's when None."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from shop.accounts.models import User
 
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     if email is not None:
         user = User.objects.get(email=email)
         session[SESSION_KEY] = str(user.pk)

@@ -108,16 +108,7 @@ def product_base_queryset() -> QuerySet[Product]:
 
 def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
     """Products matching the filters, sorted, with a card's columns."""
-    return _product_list_queryset(
-        category_ids=filters.category_ids,
-        price_min=filters.price_min,
-        price_max=filters.price_max,
-        sizes=filters.sizes,
-        colours=filters.colours,
-        in_stock=filters.in_stock,
-        sort=filters.sort,
-        terms=search_terms(filters.q),
-    )
+    return _product_list_queryset(**_list_arguments(filters), terms=search_terms(filters.q))
 
 
 def product_list_page(*, filters: ProductFilters, offset: int, limit: int) -> list[Product]:
@@ -126,17 +117,20 @@ def product_list_page(*, filters: ProductFilters, offset: int, limit: int) -> li
     the filters (shop.core.compiled): the ORM spent more CPU building it than PostgreSQL running it."""
     if search_terms(filters.q):
         return list(with_total(product_list(filters=filters))[offset : offset + limit])
-    return _LISTING.objects(
-        category_ids=list(filters.category_ids),
-        price_min=filters.price_min,
-        price_max=filters.price_max,
-        sizes=list(filters.sizes),
-        colours=list(filters.colours),
-        in_stock=filters.in_stock,
-        sort=filters.sort,
-        limit=limit,
-        offset=offset,
-    )
+    return _LISTING.objects(**_list_arguments(filters), limit=limit, offset=offset)
+
+
+def _list_arguments(filters: ProductFilters) -> dict:
+    """The filters but the search words, as _product_list_queryset and _LISTING take them."""
+    return {
+        "category_ids": list(filters.category_ids),
+        "price_min": filters.price_min,
+        "price_max": filters.price_max,
+        "sizes": list(filters.sizes),
+        "colours": list(filters.colours),
+        "in_stock": filters.in_stock,
+        "sort": filters.sort,
+    }
 
 
 def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours, in_stock, sort, terms=()):
