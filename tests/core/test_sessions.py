@@ -37,4 +37,6 @@ def test_an_expired_or_unknown_session_is_empty_and_gets_a_new_key_when_saved():
         session["cart_token"] = "b"
         session.save()
         assert session.session_key not in (None, key)
-    assert Session.objects.get(session_key=old.session_key).get_decoded() == {"cart_token": "a"}  # left for clearsessions
+    assert Session.objects.get(session_key=old.session_key).get_decoded() == {
+        "cart_token": "a"
+    }  # left for clearsessions
