@@ -158,12 +158,7 @@ def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours
     qs = product_base_queryset()
     if category_ids:
         qs = qs.filter(category_id__in=category_ids)
-    if price_min is not None:
-        qs = qs.filter(price__gte=price_min)
-    if price_max is not None:
-        qs = qs.filter(price__lte=price_max)
-    if in_stock:
-        qs = qs.filter(in_stock=True)
+    qs = _priced_and_stocked(qs, price_min=price_min, price_max=price_max, stock=Q(in_stock=True) if in_stock else None)
     if sizes or colours:
         variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
         if sizes:
@@ -171,13 +166,8 @@ def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours
         if colours:
             variants = variants.filter(colour__in=colours)
         # With a size or colour chosen, the price range and stock apply to those variants themselves.
-        if price_min is not None:
-            variants = variants.filter(price__gte=price_min)
-        if price_max is not None:
-            variants = variants.filter(price__lte=price_max)
-        if in_stock:
-            variants = variants.filter(stock__gt=0)
-        qs = qs.filter(Exists(variants))
+        stock = Q(stock__gt=0) if in_stock else None
+        qs = qs.filter(Exists(_priced_and_stocked(variants, price_min=price_min, price_max=price_max, stock=stock)))
     for term in terms:
         qs = qs.filter(search_text__contains=term)
     order = SORTS.get(sort, SORTS["newest"])
@@ -188,6 +178,15 @@ def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours
         qs = qs.annotate(relevance=Case(When(name_hit, then=Value(1)), default=Value(0), output_field=IntegerField()))
         order = ("-relevance", "-popularity", "-id")
     return _for_cards(qs).order_by(*order)
+
+
+def _priced_and_stocked(qs: QuerySet, *, price_min: int | None, price_max: int | None, stock: Q | None) -> QuerySet:
+    """Products (their summary columns) or variants within the price range, and in stock when `stock` is given."""
+    if price_min is not None:
+        qs = qs.filter(price__gte=price_min)
+    if price_max is not None:
+        qs = qs.filter(price__lte=price_max)
+    return qs.filter(stock) if stock is not None else qs
 
 
 _LIST_VALUES = ("category_ids", "price_min", "price_max", "sizes", "colours")
