@@ -42,6 +42,10 @@ class _Compiled:
     slots: list  # per parameter: (name, index in a list value or None, None, type) or (None, None, constant, None)
     compiler: object
     converters: dict
+    # For objects() (None for a values() queryset): the model columns' names and place in a row, select_related.
+    init_list: list | None = None
+    model_columns: slice | None = None
+    populators: list | None = None
 
 
 class CompiledQuery:
@@ -71,18 +75,15 @@ class CompiledQuery:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         compiler = compiled.compiler
-        klass_info, select = compiler.klass_info, compiler.select
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        init_list = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, using)
+        model = compiler.klass_info["model"]
         objects = []
         for row in rows:
             row = list(row)
             for position, (converters, expression) in compiled.converters.items():
                 for converter in converters:
                     row[position] = converter(row[position], expression, connection)
-            obj = klass_info["model"].from_db(using, init_list, row[start:end])
-            for populator in populators:
+            obj = model.from_db(using, compiled.init_list, row[compiled.model_columns])
+            for populator in compiled.populators:
                 populator.populate(row, obj)
             for name, position in compiler.annotation_col_map.items():
                 setattr(obj, name, row[position])
@@ -143,7 +144,19 @@ class CompiledQuery:
             names = sorted({name for name, _index in missing}) or ["(inlined)"]
             raise ValueError(f"Not parameters of the compiled statement: {', '.join(names)}")
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-        return _Compiled(sql, slots, compiler, converters)
+        klass_info = compiler.klass_info
+        if klass_info is None:  # a values() queryset: rows() only
+            return _Compiled(sql, slots, compiler, converters)
+        columns = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
+        return _Compiled(
+            sql,
+            slots,
+            compiler,
+            converters,
+            init_list=[column[0].target.attname for column in compiler.select[columns]],
+            model_columns=columns,
+            populators=get_related_populators(klass_info, compiler.select, using),
+        )
 
 
 def _is_marker(param, slot_of: dict) -> bool:

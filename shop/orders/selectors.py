@@ -51,11 +51,10 @@ def cart_item_count(*, user, session) -> int:
     if user is not None and user.is_authenticated:
         rows = _MEMBER_UNITS.rows(user_id=user.pk)
         return rows[0]["total"] if rows else 0
-    else:
-        token = session.get(SESSION_CART_KEY)
-        if not token:
-            return 0
-        lines = CartLine.objects.filter(cart__token=token, cart__user__isnull=True)
+    token = session.get(SESSION_CART_KEY)
+    if not token:
+        return 0
+    lines = CartLine.objects.filter(cart__token=token, cart__user__isnull=True)
     return lines.aggregate(total=Sum("quantity"))["total"] or 0
 
 
