@@ -57,7 +57,10 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from shop.core.local_copies import local_forget
+
     cache.clear()
+    local_forget()
     yield
 
 

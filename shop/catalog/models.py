@@ -74,6 +74,8 @@ class Product(TimeStampedModel):
             # Listings count what is on sale (is_active, not past available_until) on every page: with this index
             # PostgreSQL counts from the index alone instead of reading the whole table.
             models.Index(fields=["is_active", "available_until"], name="catalog_product_on_sale_idx"),
+            # A product page's related products: the first few of a category, in stock and most popular first.
+            models.Index(fields=["category", "in_stock", "popularity", "id"], name="catalog_product_related_idx"),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from shop.core.local_copies import local_forget
 from shop.core.page_cache import visitor_pages_expire
 
 from . import tasks
@@ -21,8 +22,13 @@ def enqueue_renditions(sender, instance: ProductImage, **kwargs):
 def forget_category_tree(sender, **kwargs):
     """Navigation shows the change on the next page: now, and again at commit (a page may have cached the old tree
     in between)."""
+    _forget_category_tree()
+    transaction.on_commit(_forget_category_tree)
+
+
+def _forget_category_tree():
     cache.delete(CATEGORY_TREE_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CATEGORY_TREE_CACHE_KEY))
+    local_forget(CATEGORY_TREE_CACHE_KEY)
 
 
 def expire_visitor_pages(sender, **kwargs):

@@ -1,13 +1,13 @@
 import re
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 
 from shop.core.compiled import CompiledQuery
 from shop.core.jsonrows import JSONRows, instances
+from shop.core.local_copies import local_get
 from shop.core.pagination import TOTAL, with_total
 
 from .models import Category, Feature, Product, ProductImage, Variant, normalize_search_text
@@ -52,11 +52,7 @@ CATEGORY_TREE_CACHE_SECONDS = 5 * 60  # saving or deleting a category clears it 
 def category_tree() -> list[CategoryNode]:
     """Every active category as a tree: every page's navigation shows it, so it comes from the cache, else from one
     query."""
-    tree = cache.get(CATEGORY_TREE_CACHE_KEY)
-    if tree is None:
-        tree = _category_tree_load()
-        cache.set(CATEGORY_TREE_CACHE_KEY, tree, CATEGORY_TREE_CACHE_SECONDS)
-    return tree
+    return local_get(CATEGORY_TREE_CACHE_KEY, _category_tree_load, CATEGORY_TREE_CACHE_SECONDS)
 
 
 def _category_tree_load() -> list[CategoryNode]:
@@ -211,11 +207,7 @@ def product_facets(*, category_ids: tuple[int, ...] = ()) -> dict[str, list[str]
     a little late is harmless.
     """
     key = "catalog:facets:" + ",".join(map(str, sorted(category_ids)))
-    facets = cache.get(key)
-    if facets is None:
-        facets = _product_facets(category_ids)
-        cache.set(key, facets, FACETS_CACHE_SECONDS)
-    return facets
+    return local_get(key, lambda: _product_facets(category_ids), FACETS_CACHE_SECONDS)
 
 
 def _product_facets(category_ids: tuple[int, ...]) -> dict[str, list[str]]:
@@ -269,15 +261,25 @@ def _product_page_queryset(*, slug: str) -> QuerySet[Product]:
     )
 
 
-def _related_queryset(*, category_id: int, scope_ids: list[int], product_id: int) -> QuerySet[Product]:
-    same_category = Case(When(category_id=category_id, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return (
-        _for_cards(product_base_queryset())
-        .filter(category_id__in=scope_ids)
-        .exclude(pk=product_id)
-        .annotate(same_category=same_category)
-        .order_by("-same_category", "-in_stock", "-popularity", "-id")[:RELATED_LIMIT]
-    )
+def _related_queryset(*, category_id: int, other_ids: list[int], product_id: int) -> QuerySet[Product]:
+    """Up to RELATED_LIMIT of the category, then of the other categories (`other_ids`) if it has too few; in stock
+    and most popular first.
+
+    Each part is ordered as catalog_product_related_idx, so for its own category PostgreSQL reads the first few
+    entries of the index and stops (ordering the whole top-level category by "same category first" had read and
+    sorted every product in it). The other categories are read only when the category's own have too few: that
+    condition does not depend on the rows, so PostgreSQL checks it once and skips the part when it is false.
+    """
+
+    def ranked(qs, rank):
+        order = ("-in_stock", "-popularity", "-id")
+        return _for_cards(qs.exclude(pk=product_id)).annotate(rank=Value(rank)).order_by(*order)[:RELATED_LIMIT]
+
+    own = product_base_queryset().filter(category_id=category_id)
+    enough_own = Exists(own.exclude(pk=product_id)[RELATED_LIMIT - 1 : RELATED_LIMIT])
+    others = product_base_queryset().filter(category_id__in=other_ids).exclude(enough_own)
+    combined = ranked(own, 1).union(ranked(others, 0), all=True)
+    return combined.order_by("-rank", "-in_stock", "-popularity", "-id")[:RELATED_LIMIT]
 
 
 # How many products the home page's shelves and a product page's "related" list show.
@@ -286,7 +288,7 @@ RELATED_LIMIT = 8
 # The statements of the product page and the home page, compiled once per process (shop.core.compiled): building
 # and compiling them cost the ORM 2-3 ms of CPU each, more than PostgreSQL spends running them.
 _PRODUCT_PAGE = CompiledQuery(_product_page_queryset, "slug")
-_RELATED = CompiledQuery(_related_queryset, "category_id", "scope_ids", "product_id")
+_RELATED = CompiledQuery(_related_queryset, "category_id", "other_ids", "product_id")
 _NEW_ARRIVALS = CompiledQuery(
     lambda: _for_cards(product_base_queryset()).order_by("-created_at", "-id")[:HOME_SHELF_SIZE]
 )
@@ -312,11 +314,12 @@ def product_get_for_page(*, slug: str) -> ProductPage | None:
 
 
 def product_related(*, product: Product, tree: list[CategoryNode]) -> list[Product]:
-    """Same category first, then the rest of its top-level category; most popular first."""
+    """Same category first, then the rest of its top-level category; in stock and most popular first."""
     category = product.category
     top = category_node_get(slug=category.parent.slug if category.parent_id else category.slug, tree=tree)
-    scope_ids = list(top.ids) if top else [category.pk]
-    return _RELATED.objects(category_id=category.pk, scope_ids=scope_ids, product_id=product.pk)
+    # A marker for "no other category" keeps the statement's shape (and a compiled statement) for every product.
+    others = [pk for pk in top.ids if pk != category.pk] if top else []
+    return _RELATED.objects(category_id=category.pk, other_ids=others or [0], product_id=product.pk)
 
 
 def product_new_arrivals() -> list[Product]:

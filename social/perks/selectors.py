@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from loyalty.selectors.points import rank_current
 from shop.catalog.models import Category
+from shop.core.local_copies import local_forget, local_get
 from shop.notifications.models import LineLink
 from social.models import Follow
 
@@ -106,6 +107,7 @@ def rules_load() -> list[RuleData]:
 def rules_refresh() -> list[RuleData]:
     rules = rules_load()
     cache.set(RULES_CACHE_KEY, rules, timeout=None)
+    local_forget(RULES_CACHE_KEY)
     return rules
 
 
@@ -129,7 +131,7 @@ def rules_for_pages() -> list[RuleData]:
     """The rules from the cache, without a query. After the cache was emptied (a Redis restart) pages show no
     badge until the refresh queued here has run; the cart and the checkout never rely on this copy. While Redis is
     down the cache misses and the refresh cannot be queued: pages show no badge, and say nothing of it."""
-    rules = cache.get(RULES_CACHE_KEY)
+    rules = local_get(RULES_CACHE_KEY)
     if rules is None:
         if cache.add(RULES_REFRESH_QUEUED_KEY, True, REFRESH_QUEUED_FOR_S):
             transaction.on_commit(_queue_refresh)

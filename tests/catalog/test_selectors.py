@@ -157,6 +157,56 @@ def test_related_products_prefer_same_category(catalog):
     assert catalog["tote"] not in related
 
 
+def test_related_products_fill_from_the_top_level_category_in_stock_and_popular_first(
+    catalog, django_assert_num_queries
+):
+    def product(category, name, *, popularity, stock=5):
+        made[name] = ProductFactory(category=category, name=name, popularity=popularity)
+        VariantFactory(product=made[name], stock=stock)
+
+    made = {}
+    shirts = catalog["linen"].category
+    product(catalog["knit"], "売り切れニット", popularity=900, stock=0)
+    for n in range(3):
+        product(catalog["knit"], f"ニット{n}", popularity=100 * n)
+    for n in range(9):
+        product(shirts, f"シャツ{n}", popularity=50 + n)
+    product(catalog["bags"], "人気バッグ", popularity=999)
+    tree = selectors.category_tree()
+    mohair, shirt = (selectors.product_get_for_page(slug=p.slug).product for p in (catalog["mohair"], made["シャツ0"]))
+    # Three in stock and one sold out in the same category, then the most popular of the other categories under
+    # Tops, in one statement.
+    with django_assert_num_queries(1):
+        related = selectors.product_related(product=mohair, tree=tree)
+    assert [p.name for p in related] == [
+        "ニット2",
+        "ニット1",
+        "ニット0",
+        "売り切れニット",
+        "シャツ8",
+        "シャツ7",
+        "シャツ6",
+        "シャツ5",
+    ]
+    assert len(related) == selectors.RELATED_LIMIT
+    # A category with enough products of its own shows only those.
+    with django_assert_num_queries(1):
+        related = selectors.product_related(product=shirt, tree=tree)
+    assert [p.name for p in related] == [
+        "シャツ8",
+        "シャツ7",
+        "シャツ6",
+        "シャツ5",
+        "シャツ4",
+        "シャツ3",
+        "シャツ2",
+        "シャツ1",
+    ]
+    # A category alone under its top level (Bags): its own products only.
+    bag = selectors.product_get_for_page(slug=made["人気バッグ"].slug).product
+    assert [p.name for p in selectors.product_related(product=bag, tree=tree)] == ["キャンバストート"]
+
+
 LISTING_FILTERS = [
     ProductFilters(),
     ProductFilters(sort="price_asc"),
