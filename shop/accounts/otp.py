@@ -68,6 +68,9 @@ def two_factor_enabled(*, user) -> bool:
     Asked on every signed-in request, so cached; saving or deleting a device clears it (receivers below)."""
     if user is None or not user.is_authenticated:
         return False
+    # The signed-in user of a request comes with the answer (shop.accounts.backends).
+    if (read_with_user := getattr(user, "has_two_factor", None)) is not None:
+        return read_with_user
     key = _enabled_cache_key(user.pk)
     enabled = cache.get(key)
     if enabled is None:
