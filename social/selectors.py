@@ -1,9 +1,7 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -151,7 +149,7 @@ class ProductViewer:
 FOLLOWED_LIMIT = 12
 
 
-def _viewer_queryset(*, viewer_id: int, product_id: int, shares: bool) -> QuerySet:
+def _viewer_queryset(*, viewer_id: int, product_id: int) -> QuerySet:
     followees = Follow.objects.filter(follower_id=viewer_id, followee__isnull=False).values("followee")
     tagged = Exists(PostProduct.objects.filter(post=OuterRef("pk"), product_id=product_id))
     columns = {
@@ -173,34 +171,29 @@ def _viewer_queryset(*, viewer_id: int, product_id: int, shares: bool) -> QueryS
         "viewer_review": JSONRows(
             Review.objects.filter(user_id=viewer_id, product_id=product_id)[:1], ("id", "status")
         ),
-    }
-    if shares:
-        columns["viewer_shares"] = JSONRows(
+        "viewer_shares": JSONRows(
             ShareLink.objects.filter(sharer_id=viewer_id, product_id=product_id), ("channel", "code")
-        )
+        ),
+    }
     return get_user_model().objects.filter(pk=viewer_id).values(**columns)
 
 
 # Built and compiled once per process (see shop.core.compiled): the ORM spent about 10 ms of CPU a page view on it.
-_VIEWER = CompiledQuery(partial(_viewer_queryset, shares=False), "viewer_id", "product_id")
-_VIEWER_WITH_SHARES = CompiledQuery(partial(_viewer_queryset, shares=True), "viewer_id", "product_id")
+_VIEWER = CompiledQuery(_viewer_queryset, "viewer_id", "product_id")
 
 
 def product_viewer(*, viewer, product_id: int) -> ProductViewer:
     """One statement for a signed-in viewer (each part a JSON column of a one-row query), none for anyone else.
 
-    The viewer's share links for the product are made on their first view (the share buttons show them): on
-    PostgreSQL in the same statement, so that view costs no query more than the next ones (see
-    social.shares.services.links_upsert_postgres_sql); elsewhere (the SQLite demo) by a second call when missing.
+    The viewer's share links for the product (the share buttons show them) are made on their first view, by a
+    second statement then. Making them inside the viewer statement on every view (a data-modifying WITH) had cost
+    PostgreSQL about 3 ms a view more than reading them.
     """
     if not _signed_in(viewer):
         return ProductViewer(
             marks=set(), activity=FollowedActivity(reviews=[], posts=[]), share_codes={}, own_review=None
         )
-    if connection.vendor == "postgresql":
-        row = _viewer_row_postgres(viewer_id=viewer.pk, product_id=product_id)
-    else:
-        row = _VIEWER_WITH_SHARES.rows(viewer_id=viewer.pk, product_id=product_id)[0]
+    row = _VIEWER.rows(viewer_id=viewer.pk, product_id=product_id)[0]
     share_codes = {link["channel"]: link["code"] for link in decoded(row["viewer_shares"])}
     if set(share_codes) != set(ShareLink.Channel.values):
         share_codes = share_services.product_share_codes_ensure(sharer=viewer, product_id=product_id)
@@ -214,23 +207,6 @@ def product_viewer(*, viewer, product_id: int) -> ProductViewer:
         share_codes=share_codes,
         own_review=own[0] if own else None,
     )
-
-
-def _viewer_row_postgres(*, viewer_id: int, product_id: int) -> dict:
-    """The viewer query with the share links' insert-missing-and-read as a data-modifying WITH, in one statement."""
-    ctes, cte_params, links, links_params = share_services.links_upsert_postgres_sql(
-        sharer_id=viewer_id, target="product_id", ids=[product_id]
-    )
-    viewer_sql, viewer_params = _VIEWER.sql(viewer_id=viewer_id, product_id=product_id)
-    sql = f"""WITH {ctes}, viewer AS ({viewer_sql})
-        SELECT viewer.*, to_jsonb(ARRAY(
-            SELECT jsonb_build_object('channel', links.channel, 'code', links.code) FROM ({links}) links
-        )) AS viewer_shares
-        FROM viewer"""  # noqa: S608 - compiled SQL and placeholders only; every value is a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, cte_params + viewer_params + links_params)
-        columns = [column[0] for column in cursor.description]
-        return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
 def _fields(*names: str) -> dict[str, str]:

@@ -63,8 +63,8 @@ def post_share_codes_ensure(*, sharer, post_ids: list[int]) -> dict[int, dict[st
 
 def product_share_codes_ensure(*, sharer, product_id: int) -> dict[str, str]:
     """The sharer's codes for the product on every channel, missing ones made: {channel: code}. One statement on
-    PostgreSQL (see post_share_codes_ensure); the product page runs it inside its viewer query instead
-    (social.selectors.product_viewer), so a member's first view costs no query more than the next ones."""
+    PostgreSQL (see post_share_codes_ensure); the product page calls it only when its viewer query found some
+    missing (social.selectors.product_viewer)."""
     if connection.vendor == "postgresql":
         rows = _links_upsert_postgres(sharer_id=sharer.pk, target="product_id", ids=[int(product_id)])
     else:
@@ -89,12 +89,10 @@ def _links_ensure_generic(*, sharer, target: str, ids: list[int]) -> list[tuple[
     return rows
 
 
-def links_upsert_postgres_sql(*, sharer_id: int, target: str, ids: list[int]) -> tuple[str, list, str, list]:
-    """The PostgreSQL parts of "make the sharer's missing links for these posts (target "post_id") or products
-    ("product_id") and read them all": the WITH list and its parameters, a SELECT of (target id, channel, code) rows
-    and its parameters.
-    The SELECT reads the made rows and the existing ones, as the statement's snapshot does not show the made ones
-    in the table. Exposed so the product page can run it inside its viewer statement."""
+def _links_upsert_postgres(*, sharer_id: int, target: str, ids: list[int]) -> list[tuple[int, str, str]]:
+    """Make the sharer's missing links for these posts (target "post_id") or products ("product_id") and read them
+    all: (target id, channel, code) rows, in one statement. The SELECT reads the made rows and the existing ones, as
+    the statement's snapshot does not show the made ones in the table."""
     if target not in ("post_id", "product_id"):
         raise ValueError(target)
     wanted = [(_new_code(), pk, channel) for pk in ids for channel in ShareLink.Channel.values]
@@ -103,8 +101,8 @@ def links_upsert_postgres_sql(*, sharer_id: int, target: str, ids: list[int]) ->
     # NOT EXISTS keeps the sequence from being spent on rows that are there already; ON CONFLICT covers a race.
     # Only the table name (from the model), a checked column name and placeholders are formatted in; every value
     # is a parameter.
-    ctes = f"""
-        wanted(code, target_id, channel) AS (VALUES {values}),
+    sql = f"""
+        WITH wanted(code, target_id, channel) AS (VALUES {values}),
         made AS (
             INSERT INTO {table} (code, sharer_id, {target}, channel, product_clicks, created_at)
             SELECT w.code, %s, w.target_id, w.channel, 0, NOW() FROM wanted w
@@ -113,19 +111,13 @@ def links_upsert_postgres_sql(*, sharer_id: int, target: str, ids: list[int]) ->
             )
             ON CONFLICT DO NOTHING
             RETURNING {target}, channel, code
-        )"""  # noqa: S608
-    select = f"""
+        )
         SELECT {target}, channel, code FROM made
         UNION ALL
         SELECT {target}, channel, code FROM {table} WHERE sharer_id = %s AND {target} = ANY(%s)"""  # noqa: S608
-    cte_params = [value for row in wanted for value in row] + [sharer_id, sharer_id]
-    return ctes, cte_params, select, [sharer_id, ids]
-
-
-def _links_upsert_postgres(*, sharer_id: int, target: str, ids: list[int]) -> list[tuple[int, str, str]]:
-    ctes, cte_params, select, select_params = links_upsert_postgres_sql(sharer_id=sharer_id, target=target, ids=ids)
+    params = [value for row in wanted for value in row] + [sharer_id, sharer_id, sharer_id, ids]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {select}", cte_params + select_params)
+        cursor.execute(sql, params)
         return [(int(pk), channel, code) for pk, channel, code in cursor.fetchall()]
 
 
