@@ -6,13 +6,15 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
+from django.db.models import Exists, OuterRef, Prefetch
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
 
+from shop.catalog.models import Variant
 from shop.reviews.models import Review, ReviewPhoto
 from social import selectors, services
-from social.models import Post, PostPhoto, PostProduct
+from social.models import Like, Post, PostPhoto, PostProduct
 from social.shares.views import post_cards_prepare
 from tests.factories import VariantFactory
 
@@ -92,6 +94,36 @@ def test_cards_are_the_post_card_template(posts, member, who):
     assert _render(TAG, viewer=viewer, posts=loaded, **codes) == expected
     for part in ('class="status"', 'class="author shop"', "soldout-note", "<select", 'width="640"', "post-review"):
         assert part in expected
+
+
+def _loaded_by_the_orm(posts, *, viewer):
+    """The same posts loaded by select_related and prefetch_related, as the cards read them before their parts
+    became JSON columns of the posts' query."""
+    on_sale = Variant.objects.filter(is_active=True, stock__gt=0).order_by("position", "id")
+    tags = PostProduct.objects.select_related("product").prefetch_related(Prefetch("product__variants", on_sale))
+    qs = Post.objects.select_related("author", "review", "product").prefetch_related(
+        "photos", "review__photos", Prefetch("tags", tags)
+    )
+    if viewer.is_authenticated:
+        qs = qs.annotate(liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)))
+    by_pk = qs.in_bulk([post.pk for post in posts])
+    return [by_pk[post.pk] for post in posts]
+
+
+@pytest.mark.parametrize("who", ["visitor", "member"])
+def test_a_feed_page_reads_everything_its_cards_show_in_one_statement(posts, member, who, django_assert_num_queries):
+    viewer = member if who == "member" else AnonymousUser()
+    with django_assert_num_queries(1):
+        page = selectors.feed_page(tab="new", viewer=viewer)
+        html = _render(TAG, viewer=viewer, posts=page.posts)
+    assert [post.pk for post in page.posts] == [
+        post.pk
+        for post in sorted(posts, key=lambda p: (p.created_at, p.pk), reverse=True)
+        if post.status == "published"
+    ]
+    assert html == _render(TAG, viewer=viewer, posts=_loaded_by_the_orm(page.posts, viewer=viewer))
+    for part in ("soldout-note", "<select", 'width="640"', "post-review", "review.jpg"):
+        assert part in html
 
 
 def test_user_typed_text_is_escaped(other, member):
