@@ -101,6 +101,22 @@ def test_impressions_once_per_post_per_page_view(client, other, product):
     assert _impressions(posts[-1]) == 2  # crawlers are not people
 
 
+@pytest.mark.django_db(transaction=True)
+def test_impressions_commit_without_waiting_for_the_disk_and_only_they_do(other, product):
+    posts = _posts(2, author=other, product=product)
+    with CaptureQueriesContext(connection) as queries:
+        share_services.post_impressions_record(post_ids=[post.pk for post in posts] * 2)
+    statements = [query["sql"] for query in queries.captured_queries if query["sql"] not in ("BEGIN", "COMMIT")]
+    assert statements[0] == "SET LOCAL synchronous_commit TO OFF" and "INSERT INTO" in statements[1]
+    assert [_impressions(post) for post in posts] == [1, 1]
+    with connection.cursor() as cursor:  # for this transaction only: the connection's next ones wait again
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    with CaptureQueriesContext(connection) as queries:
+        share_services.post_product_click_record(post_id=posts[0].pk)
+    assert not any("synchronous_commit" in query["sql"] for query in queries.captured_queries)
+
+
 def test_product_click_redirect_counts_and_redirects(client, other, product):
     (post,) = _posts(1, author=other, product=product)
     body = client.get("/feed/").content.decode()
