@@ -131,14 +131,20 @@ def review_list_published(
     return ReviewPage(reviews=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)
 
 
-def review_list_featured(*, limit: int = 6) -> list[Review]:
-    """Featured published reviews of products on sale, for the home page (one query)."""
-    queryset = (
+# Compiled once per process (shop.core.compiled): building it, photo columns and all, cost the ORM about 5 ms of CPU
+# on every home page.
+_FEATURED = CompiledQuery(
+    lambda: _with_photos(
         Review.objects.filter(status=Review.Status.PUBLISHED, is_featured=True, product__is_active=True)
         .select_related("user", "product")
         .order_by("-created_at", "-id")
     )
-    return list(_with_photos(queryset)[:limit])
+)
+
+
+def review_list_featured(*, limit: int = 6) -> list[Review]:
+    """Featured published reviews of products on sale, for the home page (one query)."""
+    return _FEATURED.objects(limit=limit)
 
 
 def review_get_own(*, user, product_id: int) -> Review | None:

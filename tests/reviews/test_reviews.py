@@ -2,10 +2,11 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from shop.reviews import selectors, services
 from shop.reviews.exceptions import ReviewError
-from shop.reviews.models import Review, ReviewVote
+from shop.reviews.models import Review, ReviewPhoto, ReviewVote
 from tests.catalog.test_views import make_products
 from tests.factories import ProductFactory
 
@@ -229,3 +230,31 @@ def test_admin_lists_and_moderates(admin_client_verified, product):
     admin_client_verified.post("/admin/reviews/review/", {"action": "feature", "_selected_action": [review.pk]})
     review.refresh_from_db()
     assert review.status == Review.Status.PUBLISHED and review.is_featured
+
+
+def test_the_home_page_shows_featured_reviews_of_products_on_sale_newest_first(
+    client, product, django_assert_num_queries
+):
+    ended = ProductFactory(name="販売終了", is_active=False)
+    featured = []
+    for n in range(3):
+        review = publish(write(make_user(display_name=f"レビュアー{n}"), product, title=f"おすすめ{n}"))
+        featured.append(review)
+    hidden_product = publish(write(make_user(), ended, title="終了品"))
+    not_featured = publish(write(make_user(), product, title="ふつう"))
+    pending = write(make_user(), product, title="審査中")
+    Review.objects.filter(pk__in=[r.pk for r in (*featured, hidden_product, pending)]).update(is_featured=True)
+    ReviewPhoto.objects.create(review=featured[1], image="reviews/2026/11/a.jpg", position=1)
+    ReviewPhoto.objects.create(review=featured[1], image="reviews/2026/11/b.jpg", position=0)
+
+    with django_assert_num_queries(1):
+        shown = selectors.review_list_featured(limit=2)
+    assert [r.title for r in shown] == ["おすすめ2", "おすすめ1"]
+    assert selectors.review_photo_names(shown[1]) == ["reviews/2026/11/b.jpg", "reviews/2026/11/a.jpg"]
+    assert (shown[0].product.name, selectors.reviewer_name(shown[0])) == ("ふんわりニット", "レビュアー2")
+    assert not_featured.title not in [r.title for r in selectors.review_list_featured()]
+
+    with translation.override("ja"):
+        html = client.get("/").content.decode()
+    assert all(f"おすすめ{n}" in html for n in range(3)) and "終了品" not in html and "審査中" not in html
+    assert "/media/reviews/2026/11/b.jpg" in html
