@@ -104,28 +104,23 @@ def product_base_queryset() -> QuerySet[Product]:
 
 def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
     """Products matching the filters, sorted, with a card's columns."""
-    return _product_list_queryset(**_list_arguments(filters), terms=search_terms(filters.q))
+    return _product_list_queryset(**_list_arguments(filters))
 
 
 def product_list_page(*, filters: ProductFilters, offset: int, limit: int) -> list[Product]:
     """A page of product_list, each product with the number of all matches as `pagination.TOTAL`, for
-    shop.core.pagination.CountedPaginator. Without search words the statements are compiled once per shape of the
-    filters (shop.core.compiled): the ORM spent more CPU building them than PostgreSQL running them.
+    shop.core.pagination.CountedPaginator. The statements are compiled once per shape of the filters (the number
+    of search words among them; shop.core.compiled): the ORM spent more CPU building them than PostgreSQL running
+    them.
 
     The first page is one statement. A later one reads the page's ids and the total first, then the cards of those
     ids: PostgreSQL computes every column of the rows an OFFSET skips, a card's image subquery included (1,176 of
     them on page 50), where reading the ids skips along the sort index."""
-    searching = bool(search_terms(filters.q))
     if offset == 0:
-        if searching:
-            return list(with_total(product_list(filters=filters))[:limit])
         return _LISTING.objects(**_list_arguments(filters), limit=limit, offset=0)
-    if searching:
-        page = list(with_total(product_list(filters=filters)).values_list("id", TOTAL)[offset : offset + limit])
-    else:
-        page = [
-            (row["id"], row[TOTAL]) for row in _LISTING_IDS.rows(**_list_arguments(filters), limit=limit, offset=offset)
-        ]
+    page = [
+        (row["id"], row[TOTAL]) for row in _LISTING_IDS.rows(**_list_arguments(filters), limit=limit, offset=offset)
+    ]
     if not page:
         return []
     cards = {card.pk: card for card in _CARDS.objects(ids=[pk for pk, _total in page])}
@@ -138,19 +133,20 @@ def product_list_page(*, filters: ProductFilters, offset: int, limit: int) -> li
 
 
 def _list_arguments(filters: ProductFilters) -> dict:
-    """The filters but the search words, as _product_list_queryset and _LISTING take them."""
+    """The filters as _product_list_queryset and _LISTING take them."""
     return {
         "category_ids": list(filters.category_ids),
         "price_min": filters.price_min,
         "price_max": filters.price_max,
         "sizes": list(filters.sizes),
         "colours": list(filters.colours),
+        "terms": search_terms(filters.q),
         "in_stock": filters.in_stock,
         "sort": filters.sort,
     }
 
 
-def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours, in_stock, sort, terms=()):
+def _product_list_queryset(*, category_ids, price_min, price_max, sizes, colours, terms, in_stock, sort):
     qs = product_base_queryset()
     if category_ids:
         qs = qs.filter(category_id__in=category_ids)
@@ -185,7 +181,7 @@ def _priced_and_stocked(qs: QuerySet, *, price_min: int | None, price_max: int |
     return qs.filter(stock) if stock is not None else qs
 
 
-_LIST_VALUES = ("category_ids", "price_min", "price_max", "sizes", "colours")
+_LIST_VALUES = ("category_ids", "price_min", "price_max", "sizes", "colours", "terms")
 _LISTING = CompiledQuery(
     lambda **filters: with_total(_product_list_queryset(**filters)), *_LIST_VALUES, shape=("in_stock", "sort")
 )

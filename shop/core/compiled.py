@@ -9,7 +9,8 @@ parameters and swapped for the values of each call.
     rows = _EMAILS.rows(user_id=request.user.pk)  # [{"email": ...}]
     users = _USERS.objects(ids=[1, 2, 3])  # model instances, as iterating the queryset gives them
 
-A value may be an integer, a string, or a list of them (each item a parameter, as `id__in` passes them). The
+A value may be an integer, a string, or a list of them (each item a parameter, as `id__in` passes them); a string
+may also be the value of a LIKE lookup (`contains`, `icontains`, `startswith`...), escaped per call as Django does. The
 statement is compiled once per *shape*: the length of each list, which values are None (the builder gets None, so
 it can leave a filter out), and the values of the names given as `shape=` (a sort order, a flag), which the builder
 gets as they are. Everything else (limits, statuses, field lists, the time: use the database's `Now()`) is fixed
@@ -22,6 +23,7 @@ instances, select_related objects and annotations included.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import count
 
 from django.db import connections
@@ -132,10 +134,16 @@ class CompiledQuery:
                 arguments[name] = None
         compiler = self._build(**arguments).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        like = partial(_like_pattern, connections[using].ops.prep_for_like_query)
         slots = [
             # The driver's type of the marker's parameter (e.g. psycopg's Int4, which Django uses for an integer
-            # field's lookups) is given to each call's value.
-            (*slot_of[param], None, type(param)) if _is_marker(param, slot_of) else (None, None, param, None)
+            # field's lookups) is given to each call's value; a LIKE pattern around a marker (`contains`,
+            # `icontains`, `startswith`...) is made again around each value, escaped as Django escapes it.
+            (*slot_of[param], None, type(param))
+            if _is_marker(param, slot_of)
+            else (*slot_of[wrapped[1]], None, partial(like, wrapped[0], wrapped[2]))
+            if (wrapped := _like_around_marker(param, slot_of))
+            else (None, None, param, None)
             for param in params
         ]
         missing = set(slot_of.values()) - {(name, index) for name, index, _constant, _kind in slots if name}
@@ -157,6 +165,22 @@ class CompiledQuery:
             model_columns=columns,
             populators=get_related_populators(klass_info, compiler.select, using),
         )
+
+
+def _like_around_marker(param, slot_of: dict) -> tuple[str, str, str] | None:
+    """(prefix, marker, suffix) when the parameter is a text marker inside the % of a LIKE pattern."""
+    if not isinstance(param, str) or "\x1e" not in param:
+        return None
+    for prefix in ("", "%"):
+        for suffix in ("", "%"):
+            marker = param[len(prefix) : len(param) - len(suffix)]
+            if (prefix or suffix) and param == prefix + marker + suffix and marker in slot_of:
+                return prefix, marker, suffix
+    return None
+
+
+def _like_pattern(escape, prefix: str, suffix: str, value: str) -> str:
+    return f"{prefix}{escape(str(value))}{suffix}"
 
 
 def _is_marker(param, slot_of: dict) -> bool:

@@ -215,7 +215,10 @@ LISTING_FILTERS = [
     ProductFilters(price_min=2000),
     ProductFilters(sizes=("M", "S"), colours=("ネイビー",), price_max=5000, in_stock=True),
     ProductFilters(colours=("ネイビー", "ホワイト"), sort="popular"),
-    ProductFilters(q="ニット", sort="relevance"),  # search words: the queryset's own statement
+    ProductFilters(q="ニット", sort="relevance"),  # search words: LIKE patterns around the compiled markers
+    ProductFilters(q="ニット ふんわり", sort="relevance"),
+    ProductFilters(q="リネン", sort="price_asc", price_max=5000),
+    ProductFilters(q="50%_ニット"),  # LIKE's wildcards are the text itself
     ProductFilters(price_min=9000),  # nothing matches
 ]
 

@@ -32,6 +32,32 @@ def test_a_compiled_query_runs_with_each_calls_values():
         query.rows(author=second.pk)
 
 
+@pytest.mark.parametrize(
+    "lookup, word, expected",
+    [
+        ("contains", "50%", ["セール50%オフ"]),  # % and _ are the text itself, not LIKE's wildcards
+        ("contains", "a_b", ["a_b"]),
+        ("icontains", "A_B", ["a_b"]),
+        ("icontains", "c\\d", ["c\\d"]),
+        ("startswith", "セール", ["セール50%オフ", "セール500円"]),
+        ("endswith", "オフ", ["セール50%オフ"]),
+        ("exact", "a_b", ["a_b"]),
+    ],
+)
+def test_a_text_value_of_a_like_lookup_is_escaped_per_call_as_django_escapes_it(lookup, word, expected):
+    author = UserFactory()
+    for body in ("セール50%オフ", "セール500円", "a_b", "axb", "c\\d", "cd"):
+        Post.objects.create(author=author, body=body)
+    query = CompiledQuery(
+        lambda *, word: Post.objects.filter(**{f"body__{lookup}": word}).order_by("body").values("body"), "word"
+    )
+    query.rows(word="warm up with another value")
+    assert [row["body"] for row in query.rows(word=word)] == expected
+    assert [row["body"] for row in query.rows(word=word)] == list(
+        Post.objects.filter(**{f"body__{lookup}": word}).order_by("body").values_list("body", flat=True)
+    )
+
+
 def test_a_value_that_is_not_a_parameter_is_refused():
     query = CompiledQuery(lambda *, author_id: Post.objects.values("body"), "author_id")  # not in the statement
     with pytest.raises(ValueError, match="Not parameters"):
