@@ -267,15 +267,18 @@ def _related_queryset(*, category_id: int, other_ids: list[int], product_id: int
     condition does not depend on the rows, so PostgreSQL checks it once and skips the part when it is false.
     """
 
-    def ranked(qs, rank):
-        order = ("-in_stock", "-popularity", "-id")
-        return _for_cards(qs.exclude(pk=product_id)).annotate(rank=Value(rank)).order_by(*order)[:RELATED_LIMIT]
+    order = ("-in_stock", "-popularity", "-id")
+
+    def first(qs, rank):
+        # The first ids as a subquery: SQLite (the demo) takes no LIMIT in the parts of a UNION.
+        ids = qs.exclude(pk=product_id).order_by(*order).values("pk")[:RELATED_LIMIT]
+        return _for_cards(Product.objects.filter(pk__in=ids)).annotate(rank=Value(rank)).order_by()
 
     own = product_base_queryset().filter(category_id=category_id)
     enough_own = Exists(own.exclude(pk=product_id)[RELATED_LIMIT - 1 : RELATED_LIMIT])
     others = product_base_queryset().filter(category_id__in=other_ids).exclude(enough_own)
-    combined = ranked(own, 1).union(ranked(others, 0), all=True)
-    return combined.order_by("-rank", "-in_stock", "-popularity", "-id")[:RELATED_LIMIT]
+    combined = first(own, 1).union(first(others, 0), all=True)
+    return combined.order_by("-rank", *order)[:RELATED_LIMIT]
 
 
 # How many products the home page's shelves and a product page's "related" list show.

@@ -2,6 +2,7 @@ import dataclasses
 import datetime
 
 import pytest
+from django.db.utils import ConnectionHandler
 from django.utils import timezone
 
 from shop.catalog import selectors
@@ -205,6 +206,14 @@ def test_related_products_fill_from_the_top_level_category_in_stock_and_popular_
     # A category alone under its top level (Bags): its own products only.
     bag = selectors.product_get_for_page(slug=made["人気バッグ"].slug).product
     assert [p.name for p in selectors.product_related(product=bag, tree=tree)] == ["キャンバストート"]
+
+
+def test_the_related_products_statement_compiles_for_sqlite_too():
+    """The demo runs on SQLite, which takes no LIMIT in the parts of a UNION (Django refuses to compile one)."""
+    sqlite = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
+    queryset = selectors._related_queryset(category_id=1, other_ids=[2, 3], product_id=4)
+    sql, _params = queryset.query.get_compiler(connection=sqlite).as_sql()
+    assert "UNION ALL" in sql
 
 
 LISTING_FILTERS = [
