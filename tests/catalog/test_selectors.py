@@ -179,30 +179,13 @@ def test_related_products_fill_from_the_top_level_category_in_stock_and_popular_
     # Tops, in one statement.
     with django_assert_num_queries(1):
         related = selectors.product_related(product=mohair, tree=tree)
-    assert [p.name for p in related] == [
-        "ニット2",
-        "ニット1",
-        "ニット0",
-        "売り切れニット",
-        "シャツ8",
-        "シャツ7",
-        "シャツ6",
-        "シャツ5",
-    ]
+    knits, shirts_first = [f"ニット{n}" for n in (2, 1, 0)], [f"シャツ{n}" for n in (8, 7, 6, 5)]
+    assert [p.name for p in related] == [*knits, "売り切れニット", *shirts_first]
     assert len(related) == selectors.RELATED_LIMIT
     # A category with enough products of its own shows only those.
     with django_assert_num_queries(1):
         related = selectors.product_related(product=shirt, tree=tree)
-    assert [p.name for p in related] == [
-        "シャツ8",
-        "シャツ7",
-        "シャツ6",
-        "シャツ5",
-        "シャツ4",
-        "シャツ3",
-        "シャツ2",
-        "シャツ1",
-    ]
+    assert [p.name for p in related] == [f"シャツ{n}" for n in range(8, 0, -1)]
     # A category alone under its top level (Bags): its own products only.
     bag = selectors.product_get_for_page(slug=made["人気バッグ"].slug).product
     assert [p.name for p in selectors.product_related(product=bag, tree=tree)] == ["キャンバストート"]
