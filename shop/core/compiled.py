@@ -10,8 +10,8 @@ parameters and swapped for the values of each call.
     users = _USERS.objects(ids=[1, 2, 3])  # model instances, as iterating the queryset gives them
 
 A value may be an integer, a string, or a list of them (each item a parameter, as `id__in` passes them); a string
-may also be the value of a LIKE lookup (`contains`, `icontains`, `startswith`...), escaped per call as Django does. The
-statement is compiled once per *shape*: the length of each list, which values are None (the builder gets None, so
+may be the value of a LIKE lookup too (`contains`, `icontains`, `startswith`...), escaped per call as Django does.
+The statement is compiled once per *shape*: the length of each list, which values are None (the builder gets None, so
 it can leave a filter out), and the values of the names given as `shape=` (a sort order, a flag), which the builder
 gets as they are. Everything else (limits, statuses, field lists, the time: use the database's `Now()`) is fixed
 when it is built. `limit` and `offset` read a page of a queryset built without a slice.
@@ -41,7 +41,7 @@ _MAX_SHAPES = 64  # list lengths are bounded by page sizes: a process keeps a fe
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: list  # per parameter: (name, index in a list value or None, None, type) or (None, None, constant, None)
+    slots: list  # per parameter, see _slot
     compiler: object
     converters: dict
     # For objects() (None for a values() queryset): the model columns' names and place in a row, select_related.
@@ -134,18 +134,8 @@ class CompiledQuery:
                 arguments[name] = None
         compiler = self._build(**arguments).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        like = partial(_like_pattern, connections[using].ops.prep_for_like_query)
-        slots = [
-            # The driver's type of the marker's parameter (e.g. psycopg's Int4, which Django uses for an integer
-            # field's lookups) is given to each call's value; a LIKE pattern around a marker (`contains`,
-            # `icontains`, `startswith`...) is made again around each value, escaped as Django escapes it.
-            (*slot_of[param], None, type(param))
-            if _is_marker(param, slot_of)
-            else (*slot_of[wrapped[1]], None, partial(like, wrapped[0], wrapped[2]))
-            if (wrapped := _like_around_marker(param, slot_of))
-            else (None, None, param, None)
-            for param in params
-        ]
+        escape = connections[using].ops.prep_for_like_query
+        slots = [_slot(param, slot_of, escape) for param in params]
         missing = set(slot_of.values()) - {(name, index) for name, index, _constant, _kind in slots if name}
         if missing or any(str(item) in sql for item in slot_of):
             # A value the statement does not take as a parameter (inlined, or unused) cannot be swapped per call.
@@ -165,6 +155,21 @@ class CompiledQuery:
             model_columns=columns,
             populators=get_related_populators(klass_info, compiler.select, using),
         )
+
+
+def _slot(param, slot_of: dict, escape) -> tuple:
+    """How a compiled parameter is made for a call: (name, index in a list value or None, None, how the value becomes
+    the parameter), or (None, None, the constant parameter, None)."""
+    if _is_marker(param, slot_of):
+        # The driver's type of the marker's parameter (e.g. psycopg's Int4, which Django uses for an integer field's
+        # lookups) is given to each call's value.
+        return (*slot_of[param], None, type(param))
+    if wrapped := _like_around_marker(param, slot_of):
+        # A LIKE pattern around a marker (`contains`, `startswith`...) is made again around each call's value,
+        # escaped as Django escapes it.
+        prefix, marker, suffix = wrapped
+        return (*slot_of[marker], None, partial(_like_pattern, escape, prefix, suffix))
+    return (None, None, param, None)
 
 
 def _like_around_marker(param, slot_of: dict) -> tuple[str, str, str] | None:
