@@ -10,6 +10,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.local_copies import local_get
+
 from .models import Address, Consent, LegalPage, LegalPageVersion, PolicyAcceptance, PrivacyRequest
 
 # What each consent is for, shown next to its switch: a consent without a stated purpose is not a consent.
@@ -78,12 +80,13 @@ def legal_versions_current_requiring_acceptance(*, at: datetime | None = None) -
 
 
 def legal_version_ids_requiring_acceptance() -> frozenset[int]:
-    """Asked on every signed-in request by the middleware, so cached briefly; a new version clears it."""
-    ids = cache.get(CURRENT_ACCEPTANCE_CACHE_KEY)
-    if ids is None:
-        ids = [version.pk for version in legal_versions_current_requiring_acceptance()]
-        cache.set(CURRENT_ACCEPTANCE_CACHE_KEY, ids, 60)
-    return frozenset(ids)
+    """Asked on every signed-in request by the middleware, so cached briefly (with a one-second copy in the process,
+    shop.core.local_copies); a new version clears it."""
+    return frozenset(local_get(CURRENT_ACCEPTANCE_CACHE_KEY, _version_ids_requiring_acceptance, 60))
+
+
+def _version_ids_requiring_acceptance() -> list[int]:
+    return [version.pk for version in legal_versions_current_requiring_acceptance()]
 
 
 def legal_versions_to_accept(*, user) -> list[LegalPageVersion]:

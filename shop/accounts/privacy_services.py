@@ -19,6 +19,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from shop.core.local_copies import local_forget
+
 from . import privacy_selectors as selectors
 from .models import Address, Consent, LegalPage, LegalPageVersion, PolicyAcceptance, PrivacyRequest, User
 
@@ -39,9 +41,14 @@ def legal_page_version_add(
             created_by=created_by if created_by is not None and created_by.is_authenticated else None,
         )
         # Cleared now and again after commit, in case a request re-filled it from the old state meanwhile.
-        cache.delete(selectors.CURRENT_ACCEPTANCE_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(selectors.CURRENT_ACCEPTANCE_CACHE_KEY))
+        _forget_current_versions()
+        transaction.on_commit(_forget_current_versions)
     return version
+
+
+def _forget_current_versions() -> None:
+    cache.delete(selectors.CURRENT_ACCEPTANCE_CACHE_KEY)
+    local_forget(selectors.CURRENT_ACCEPTANCE_CACHE_KEY)
 
 
 def legal_versions_accept(*, user, version_ids: list[int]) -> int:
