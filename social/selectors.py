@@ -1,4 +1,3 @@
-import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -78,17 +77,12 @@ def _cards(posts: list[Post]) -> list[Post]:
             _prefetched(post.review, "photos", instances(ReviewPhoto, post.review_photos_data, review=post.review))
         tags = []
         for row in decoded(post.tags_data):
-            product = instances(Product, [_json(row.pop("product"))])[0]
+            product = instances(Product, [row.pop("product")])[0]
             _prefetched(product, "variants", instances(Variant, row.pop("variants"), product=product))
             tags.extend(instances(PostProduct, [row], post=post, product=product))
         _prefetched(post, "tags", tags)
         del post.photos_data, post.review_photos_data, post.tags_data
     return posts
-
-
-def _json(value):
-    """A JSON object nested in a JSONRows row (SQLite, the demo, gives it as text)."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _prefetched(obj, name: str, objects: list) -> None:
