@@ -8,6 +8,9 @@ from shop.settings.production import *  # noqa: F403
 from shop.settings.production import BASE_DIR, TEMPLATES, env
 
 ROOT_URLCONF = "bench.ceiling.urls"
-TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "ceiling" / "templates"]}]
+TEMPLATES = [
+    {**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "ceiling" / "templates"]},
+    *TEMPLATES[1:],
+]
 # collectstatic writes here, away from the staticfiles/ folder other tools use.
 STATIC_ROOT = env.path("BENCH_STATIC_ROOT", default=BASE_DIR / "bench" / "out" / "static")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from shop.core.links import reverse_cached
 from shop.core.models import TimeStampedModel
 from shop.core.money import Money
 
@@ -35,7 +36,7 @@ class Category(models.Model):
         return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
 
     def get_absolute_url(self):
-        return reverse("catalog:category", kwargs={"slug": self.slug})
+        return reverse_cached("catalog:category", slug=self.slug)
 
 
 class Product(TimeStampedModel):
@@ -86,7 +87,7 @@ class Product(TimeStampedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("catalog:product", kwargs={"slug": self.slug})
+        return reverse_cached("catalog:product", slug=self.slug)
 
     @property
     def price_money(self) -> Money:

@@ -25,6 +25,11 @@ def knit():
     return product
 
 
+def card_links(response) -> list[str]:
+    """The product links of a listing's cards, in order."""
+    return re.findall(r'<li class="card"><a href="([^"]+)"', response.content.decode())
+
+
 def make_products(count, category):
     for i in range(count):
         product = ProductFactory(category=category)
@@ -89,9 +94,8 @@ def test_page_past_the_end_shows_the_last_page(client, knit, settings):
     for page in ("999", "abc", "-1"):
         response = client.get(f"/products/?page={page}")
         assert response.status_code == 200
-    assert [p.pk for p in client.get("/products/?page=999").context["products"]] == [
-        p.pk for p in last.context["products"]
-    ]
+    assert card_links(client.get("/products/?page=999")) == card_links(last)
+    assert len(card_links(last)) == 2 and card_links(last) != card_links(client.get("/products/?page=1"))
 
 
 @pytest.mark.parametrize(
@@ -101,7 +105,6 @@ def test_page_past_the_end_shows_the_last_page(client, knit, settings):
 def test_bad_filters_get_a_message_not_an_error(client, knit, query):
     response = client.get(f"/products/?{query}")
     assert response.status_code == 200
-    assert response.context["form"].errors
     assert 'class="flash error"' in response.content.decode()
 
 
@@ -163,7 +166,7 @@ def test_cart_add_without_javascript_redirects_with_a_message(client, knit):
     assert response.redirect_chain[-1][0] == knit.get_absolute_url()
     assert "カートに追加しました" in response.content.decode()
     assert 'id="cart-badge"' in response.content.decode()
-    assert response.context["cart_count"]() == 2
+    assert re.search(r'id="cart-badge"[^>]*>2</span>', response.content.decode())
 
 
 def test_cart_add_with_htmx_returns_the_fragment_and_badge(client, knit):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.encoding import filepath_to_uri
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shop.core.jsonrows import instances
 
@@ -120,8 +121,9 @@ def product_cards(products, stars=None, badges=None):
     tags of the layers above (reviews_tags.card_stars, perks_tags.perk_badges), so this layer imports neither.
     Values are escaped with html.escape (what format_html does per value) and joined as plain strings."""
     stars, badges = stars or {}, badges or {}
-    sold_out = f'<span class="tag soldout">{escape(_("Sold out"))}</span>'
-    sale = f'<span class="tag sale">{escape(_("Sale"))}</span>'
+    sold_out_text, sale_text = escape(_("Sold out")), escape(_("Sale"))  # outside f-strings, for makemessages
+    sold_out = f'<span class="tag soldout">{sold_out_text}</span>'
+    sale = f'<span class="tag sale">{sale_text}</span>'
     # Slugs are ASCII letters, digits, "-" and "_": the product URL is the same for every card but the slug.
     url_before, url_after = reverse("catalog:product", kwargs={"slug": "-"}).rsplit("-", 1)
     media_url = _media_url()
@@ -143,3 +145,12 @@ def product_cards(products, stars=None, badges=None):
             f"<strong>{escape(product.price_money.format_tax_included())}</strong></p></a></li>"
         )
     return mark_safe("".join(cards))  # noqa: S308 - fixed markup, escaped values, HTML from the tags above
+
+
+# The plurals of the Jinja2 catalogue templates (shop/jinja_env.py: makemessages finds ngettext here, not there).
+def item_count(n: int) -> str:
+    return ngettext("%(n)s item", "%(n)s items", n) % {"n": n}
+
+
+def stock_left(n: int) -> str:
+    return ngettext("Only %(n)s left", "Only %(n)s left", n) % {"n": n}

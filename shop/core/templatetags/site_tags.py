@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from django import template
 from django.conf import settings
+from django.template import engines
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
@@ -42,50 +43,77 @@ def _labels(language: str, script_prefix: str) -> _Labels:
     with override(language):
         u = lambda name, *args: escape(reverse(name, args=args))  # noqa: E731
         shop_name = escape(settings.SHOP_NAME)
+        # Plain calls, not inside the f-strings below: xgettext (makemessages) does not look into f-strings.
+        text = {
+            "search_products": escape(_("Search products")),
+            "search_placeholder": escape(_("Search brands, items, keywords")),
+            "search": escape(_("Search")),
+            "account": escape(_("Account")),
+            "your_account": escape(_("Your account")),
+            "orders": escape(_("Orders")),
+            "sign_out": escape(_("Sign out")),
+            "sign_in": escape(_("Sign in")),
+            "cart": escape(_("Cart")),
+            "categories": escape(_("Categories")),
+            "all_items": escape(_("All items")),
+            "feed": escape(_("Feed")),
+            "help": escape(_("Help")),
+            "faq": escape(_("FAQ")),
+            "contact_us": escape(_("Contact us")),
+            "loyalty_rules": escape(_("Points, ranks and coupons")),
+            "prize_draws": escape(_("Prize draws")),
+            "legal_information": escape(_("Legal information")),
+            "privacy_policy": escape(_("Privacy policy")),
+            "terms_of_use": escape(_("Terms of use")),
+            "legal_notice": escape(_("Legal notice (Specified Commercial Transactions Act)")),
+            "shipping_information": escape(_("Shipping information")),
+            "returns_and_refunds": escape(_("Returns and refunds")),
+            "tax_note": escape(_("Prices include consumption tax.")),
+        }
         return _Labels(
             header_start=(
                 '<header class="site-header">\n  <div class="bar">\n'
                 f'    <a class="logo" href="{u("catalog:home")}">{shop_name}</a>\n'
                 f'    <form class="search" action="{u("catalog:search")}" method="get" role="search">\n'
-                f'      <label class="visually-hidden" for="site-search">{escape(_("Search products"))}</label>\n'
+                f'      <label class="visually-hidden" for="site-search">{text["search_products"]}</label>\n'
                 '      <input id="site-search" type="search" name="q" value="'
             ),
             header_after_q=(
-                f'" placeholder="{escape(_("Search brands, items, keywords"))}" maxlength="100">\n'
-                f'      <button type="submit">{escape(_("Search"))}</button>\n    </form>\n'
-                f'    <nav class="tools" aria-label="{escape(_("Account"))}">\n'
+                f'" placeholder="{text["search_placeholder"]}" maxlength="100">\n'
+                f'      <button type="submit">{text["search"]}</button>\n    </form>\n'
+                f'    <nav class="tools" aria-label="{text["account"]}">\n'
             ),
             signed_in=(
-                f'      <a href="{u("accounts:profile")}">{escape(_("Your account"))}</a>\n'
-                f'      <a href="{u("orders:order_list")}">{escape(_("Orders"))}</a>\n'
+                f'      <a href="{u("accounts:profile")}">{text["your_account"]}</a>\n'
+                f'      <a href="{u("orders:order_list")}">{text["orders"]}</a>\n'
                 f'      <form action="{u("account_logout")}" method="post" class="inline">'
             ),
-            signed_in_after_token=f'<button class="link" type="submit">{escape(_("Sign out"))}</button></form>\n',
-            signed_out=f'      <a href="{u("account_login")}">{escape(_("Sign in"))}</a>\n',
-            cart_start=f'      <a class="cart-link" href="{u("orders:cart")}">{escape(_("Cart"))} ',
+            signed_in_after_token=f'<button class="link" type="submit">{text["sign_out"]}</button></form>\n',
+            signed_out=f'      <a href="{u("account_login")}">{text["sign_in"]}</a>\n',
+            cart_start=f'      <a class="cart-link" href="{u("orders:cart")}">{text["cart"]} ',
             categories_start=(
-                f'  <nav class="categories" aria-label="{escape(_("Categories"))}">\n'
-                f'    <a href="{u("catalog:product_list")}">{escape(_("All items"))}</a>\n'
-                f'    <a href="{u("social:feed")}">{escape(_("Feed"))}</a>\n    '
+                f'  <nav class="categories" aria-label="{text["categories"]}">\n'
+                f'    <a href="{u("catalog:product_list")}">{text["all_items"]}</a>\n'
+                f'    <a href="{u("social:feed")}">{text["feed"]}</a>\n    '
             ),
             footer_start=f'<footer class="site-footer">\n  <form action="{u("set_language")}" method="post" class="lang">',
             footer_end=(
                 "  </form>\n"
-                f'  <nav class="legal-links" aria-label="{escape(_("Help"))}">\n'
-                f'    <a href="{u("support:faq")}">{escape(_("FAQ"))}</a>\n'
-                f'    <a href="{u("support:contact")}">{escape(_("Contact us"))}</a>\n'
-                f'    <a href="{u("loyalty:rules")}">{escape(_("Points, ranks and coupons"))}</a>\n'
-                f'    <a href="{u("draws:list")}">{escape(_("Prize draws"))}</a>\n'
+                f'  <nav class="legal-links" aria-label="{text["help"]}">\n'
+                f'    <a href="{u("support:faq")}">{text["faq"]}</a>\n'
+                f'    <a href="{u("support:contact")}">{text["contact_us"]}</a>\n'
+                f'    <a href="{u("loyalty:rules")}">{text["loyalty_rules"]}</a>\n'
+                f'    <a href="{u("draws:list")}">{text["prize_draws"]}</a>\n'
                 "  </nav>\n"
-                f'  <nav class="legal-links" aria-label="{escape(_("Legal information"))}">\n'
-                f'    <a href="{u("legal:page", "privacy")}">{escape(_("Privacy policy"))}</a>\n'
-                f'    <a href="{u("legal:page", "terms")}">{escape(_("Terms of use"))}</a>\n'
+                f'  <nav class="legal-links" aria-label="{text["legal_information"]}">\n'
+                f'    <a href="{u("legal:page", "privacy")}">{text["privacy_policy"]}</a>\n'
+                f'    <a href="{u("legal:page", "terms")}">{text["terms_of_use"]}</a>\n'
                 f'    <a href="{u("legal:page", "tokushoho")}">'
-                f"{escape(_('Legal notice (Specified Commercial Transactions Act)'))}</a>\n"
-                f'    <a href="{u("legal:page", "shipping")}">{escape(_("Shipping information"))}</a>\n'
-                f'    <a href="{u("legal:page", "returns")}">{escape(_("Returns and refunds"))}</a>\n'
+                f"{text['legal_notice']}</a>\n"
+                f'    <a href="{u("legal:page", "shipping")}">{text["shipping_information"]}</a>\n'
+                f'    <a href="{u("legal:page", "returns")}">{text["returns_and_refunds"]}</a>\n'
                 "  </nav>\n"
-                f"  <p>{escape(_('Prices include consumption tax.'))} © {shop_name}</p>\n</footer>"
+                f"  <p>{text['tax_note']} © {shop_name}</p>\n</footer>"
             ),
             languages=tuple((code, "日本語" if code == "ja" else "English") for code, _ in settings.LANGUAGES),
         )
@@ -111,8 +139,10 @@ def site_header(context):
     else:
         parts.append(labels.signed_out)
     count = context.get("cart_count", 0)
-    badge = context.template.engine.get_template("orders/_badge.html").render(
-        template.Context({"cart_count": count() if callable(count) else count}, autoescape=True)
+    badge = (
+        engines["django"]
+        .engine.get_template("orders/_badge.html")
+        .render(template.Context({"cart_count": count() if callable(count) else count}, autoescape=True))
     )
     parts += [labels.cart_start, badge, "</a>\n    </nav>\n  </div>\n", labels.categories_start]
     nodes = context.get("nav_categories") or ()

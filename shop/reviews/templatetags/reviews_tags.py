@@ -5,6 +5,7 @@ from django import template
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import selectors
 
@@ -108,19 +109,18 @@ def review_list_context(*, request, product, summary=None) -> dict:
     }
 
 
-@register.inclusion_tag("reviews/_rating_badge.html")
 def review_rating_badge(summaries, product):
-    """Average and count next to the price, linking to the reviews."""
+    """Average and count next to the price, linking to the reviews (jinja_templates/reviews/_rating_badge.html)."""
     return {"summary": _summary(summaries, product), "product": product}
 
 
 _LOOK_UP = object()
 
 
-@register.inclusion_tag("reviews/_section.html", takes_context=True)
 def product_reviews(context, product, summaries, own_review=_LOOK_UP):
     """The reviews section of a product page: summary, distribution, the viewer's own review and one page of reviews
-    (one query, given summaries fetched with review_summaries and the own review if the page already loaded it)."""
+    (one query, given summaries fetched with review_summaries and the own review if the page already loaded it):
+    jinja_templates/reviews/_section.html."""
     request = context["request"]
     summary = _summary(summaries, product)
     data = review_list_context(request=request, product=product, summary=summary)
@@ -150,3 +150,16 @@ def review_stars(rating):
 @register.filter
 def media_url(name: str) -> str:
     return default_storage.url(name) if name else ""
+
+
+# The plurals of the Jinja2 reviews templates (shop/jinja_env.py: makemessages finds ngettext here, not there).
+def review_count(n: int) -> str:
+    return ngettext("%(n)s review", "%(n)s reviews", n) % {"n": n}
+
+
+def review_count_short(n: int) -> str:
+    return ngettext("(%(n)s review)", "(%(n)s reviews)", n) % {"n": n}
+
+
+def star_count(n: int) -> str:
+    return ngettext("%(n)s star", "%(n)s stars", n) % {"n": n}

@@ -3,9 +3,8 @@
 from urllib.parse import quote
 
 from django import template
-from django.urls import reverse
 
-from shop.core.links import absolute_url
+from shop.core.links import absolute_url, reverse_cached
 
 from .. import services
 from ..models import ShareLink
@@ -35,7 +34,7 @@ def post_share_buttons(context, post):
     page_url = absolute_url(request, post.get_absolute_url())
     codes = (context.get("post_share_codes") or {}).get(post.pk, {})
     urls = {
-        channel: absolute_url(request, reverse("shares:open", kwargs={"code": codes[channel]}))
+        channel: absolute_url(request, reverse_cached("shares:open", code=codes[channel]))
         if channel in codes
         else page_url
         for channel in ShareLink.Channel.values
@@ -60,7 +59,6 @@ def share_buttons(context, product=None, *, post_id=None, url="", title="", code
                 links = services.share_links_ensure(sharer=request.user, post_id=post_id)
                 codes = {channel: link.code for channel, link in links.items()}
         urls = {
-            channel: absolute_url(request, reverse("shares:open", kwargs={"code": code}))
-            for channel, code in codes.items()
+            channel: absolute_url(request, reverse_cached("shares:open", code=code)) for channel, code in codes.items()
         }
     return channel_hrefs(urls, title)

@@ -1,0 +1,110 @@
+"""The Jinja2 environment of the pages shoppers open most (the product list, search, categories, the product page).
+
+Why a second engine: on those pages Django's template engine was about half the CPU of a request, spread over a few
+hundred small nodes (every variable, `{% translate %}` and `{% if %}` resolved and rendered one by one). Jinja2
+compiles a template to Python code once, so the same markup costs a fraction. Every other page, the e-mails and the
+admin stay Django templates in `templates/`; the Jinja2 ones live in `jinja_templates/` (TEMPLATES in settings lists the Django
+engine first, and no template name is in both).
+
+The templates call the same Python as their Django counterparts: the tags below come from the apps' template tag
+libraries (this module, like `shop.urls`, sits above the layers), and small Django partials that other pages share
+(the cookie banner, the analytics tag) are rendered by `django_include` rather than copied.
+
+Translations: write `{{ _("Text") }}` and `{{ _("Hello %(name)s")|format(name=...) }}`. `makemessages` reads these
+files with Django's template lexer, which extracts exactly that form (`_("...")` as a whole variable, before any
+filter), and the msgids are the ones `{% translate %}` / `{% blocktranslate %}` produce, so the catalogue is shared.
+Plurals are Python functions (e.g. `catalog_tags.item_count`), where `makemessages` finds the `ngettext` call.
+"""
+
+from django.template import Context, engines, loader
+from django.template.defaultfilters import linebreaks_filter, truncatechars, urlencode
+from django.templatetags.static import static
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
+from jinja2 import Environment, pass_context
+
+from shop.catalog.templatetags import catalog_tags
+from shop.core.links import reverse_cached
+from shop.core.templatetags import shop_tags, site_tags
+from shop.dashboard.templatetags import dashboard_analytics
+from shop.reviews.templatetags import reviews_tags
+from social.perks.templatetags import perks_tags
+from social.recommend.templatetags import recommend_tags
+from social.shares.templatetags import shares_tags
+from social.templatetags import social_tags
+
+
+def date(value, format_string: str) -> str:
+    """Django's `date` filter, in the current time zone as Django templates show datetimes."""
+    if value in (None, ""):
+        return ""
+    return formats.date_format(timezone.template_localtime(value), format_string)
+
+
+@pass_context
+def django_include(context, template_name: str, **extra):
+    """A Django template rendered with this page's variables (and `extra`): for partials Django pages include too."""
+    template = engines["django"].engine.get_template(template_name)
+    return mark_safe(template.render(Context({**context.get_all(), **extra}, autoescape=True)))  # noqa: S308
+
+
+def _with_context(function):
+    """A Django `takes_context` tag as a Jinja2 global: both contexts answer `context["name"]` and `.get()`."""
+    return pass_context(lambda context, *args, **kwargs: function(context, *args, **kwargs))
+
+
+def _inclusion(function, template_name: str, *, takes_context: bool = False):
+    """An inclusion tag as a Jinja2 global: `function` makes the variables of `template_name` (of either engine)."""
+
+    @pass_context
+    def render(context, *args, **kwargs):
+        data = function(context, *args, **kwargs) if takes_context else function(*args, **kwargs)
+        data.setdefault("csrf_token", context.get("csrf_token"))
+        return mark_safe(loader.get_template(template_name).render(data))  # noqa: S308 - a template's output
+
+    return render
+
+
+def environment(**options) -> Environment:
+    env = Environment(autoescape=options.pop("autoescape", True), **options)
+    env.globals.update(
+        _=gettext,
+        get_language=get_language,
+        url=reverse_cached,
+        static=static,
+        django_include=django_include,
+        analytics_tag=_with_context(dashboard_analytics.analytics_tag),
+        site_header=_with_context(site_tags.site_header),
+        site_footer=_with_context(site_tags.site_footer),
+        absolute_url=_with_context(shop_tags.absolute_url),
+        query_with=_with_context(shop_tags.query_with),
+        product_cards=catalog_tags.product_cards,
+        product_img=catalog_tags.product_img,
+        og_image_url=catalog_tags.og_image_url,
+        item_count=catalog_tags.item_count,
+        stock_left=catalog_tags.stock_left,
+        review_summaries=reviews_tags.review_summaries,
+        review_stars=reviews_tags.review_stars,
+        review_count=reviews_tags.review_count,
+        review_count_short=reviews_tags.review_count_short,
+        star_count=reviews_tags.star_count,
+        review_rating_badge=_inclusion(reviews_tags.review_rating_badge, "reviews/_rating_badge.html"),
+        product_reviews=_inclusion(reviews_tags.product_reviews, "reviews/_section.html", takes_context=True),
+        perk_badges=_with_context(perks_tags.perk_badges),
+        product_access=_with_context(perks_tags.product_access),
+        product_viewer=_with_context(social_tags.product_viewer),
+        product_social=_inclusion(social_tags.product_social, "social/_product_social.html", takes_context=True),
+        share_buttons=_inclusion(shares_tags.share_buttons, "shares/_buttons.html", takes_context=True),
+        recommend_block=_inclusion(recommend_tags.recommend_block, "recommend/_placeholder.html"),
+    )
+    env.filters.update(
+        card_stars=reviews_tags.card_stars,
+        date=date,
+        json_ld=shop_tags.json_ld,
+        linebreaks=linebreaks_filter,
+        media_url=reviews_tags.media_url,
+        truncatechars=truncatechars,
+        urlencode=urlencode,
+    )
+    return env

@@ -1,0 +1,68 @@
+"""The Jinja2 pages (shop/jinja_env.py): their text reaches makemessages, and the helpers behave as Django's do."""
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template import engines
+from django.utils import translation
+from django.utils.translation.template import templatize
+
+JINJA_DIR = Path(settings.BASE_DIR) / "jinja_templates"
+TEMPLATES = sorted(JINJA_DIR.rglob("*.html"))
+MSGID = re.compile(r"""_\((["'])(.+?)\1\)""")
+
+
+def test_there_are_jinja_templates():
+    assert {path.relative_to(JINJA_DIR).as_posix() for path in TEMPLATES} >= {
+        "base.html",
+        "catalog/product_list.html",
+        "catalog/product_detail.html",
+        "reviews/_list.html",
+    }
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: path.name)
+def test_every_translated_text_is_extracted_by_makemessages(path):
+    """makemessages reads these files with Django's template lexer (templatize), which finds `_("...")` only as the
+    whole start of a {{ }} variable. A form it misses (a call with arguments, ngettext, {% trans %}) would leave the
+    text untranslated after the next `make messages`."""
+    source = path.read_text()
+    extracted = templatize(source, origin=str(path))
+    texts = [match.group(2) for match in MSGID.finditer(source)]
+    assert texts or path.name.startswith("_rating"), "a page without any translated text?"
+    for text in texts:
+        assert f"_({text!r})" in extracted.replace('"', "'") or f'_("{text}")' in extracted, text
+    assert "ngettext(" not in source and "{% trans" not in source
+
+
+def test_templatize_misses_a_call_with_arguments():
+    """The check above can fail: a gettext call with keyword arguments is not extracted."""
+    extracted = templatize('{{ _("Page %(n)s", n=1) }}', origin="x.html")
+    assert "Page" not in extracted
+
+
+def render(source, **context):
+    return engines["jinja2"].from_string(source).render(context)
+
+
+def test_date_filter_shows_local_time_as_django_does():
+    moment = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)  # 01:30 on 1 April in Tokyo
+    django = engines["django"].from_string('{{ moment|date:"Y/m/d H:i" }}').render({"moment": moment})
+    assert render('{{ moment|date("Y/m/d H:i") }}', moment=moment) == django == "2026/04/01 01:30"
+    assert render('{{ none|date("Y/m/d") }}', none=None) == ""
+
+
+def test_autoescape_and_safe_html_from_python_helpers():
+    html = render("{{ text }}|{{ product_cards([]) }}|{{ review_stars(4) }}", text="<b>&")
+    assert html.startswith("&lt;b&gt;&amp;|")
+    assert '<span class="stars" aria-hidden="true">★★★★☆</span>' in html
+
+
+def test_translation_follows_the_active_language():
+    with translation.override("ja"):
+        assert render('{{ _("Add to cart") }} {{ item_count(3) }}') == "カートに入れる 3件"
+    with translation.override("en"):
+        assert render('{{ _("Add to cart") }} {{ item_count(1) }}') == "Add to cart 1 item"
