@@ -8,7 +8,7 @@ engine first, and no template name is in both).
 
 The templates call the same Python as their Django counterparts: the tags below come from the apps' template tag
 libraries (this module, like `shop.urls`, sits above the layers), and small Django partials that other pages share
-(the cookie banner, the analytics tag) are rendered by `django_include` rather than copied.
+(helpful votes, want/own buttons) are rendered by `django_include` rather than copied.
 
 Translations: write `{{ _("Text") }}` and `{{ _("Hello %(name)s")|format(name=...) }}`. `makemessages` reads these
 files with Django's template lexer, which extracts exactly that form (`_("...")` as a whole variable, before any
@@ -77,6 +77,7 @@ def environment(**options) -> Environment:
         analytics_tag=_with_context(dashboard_analytics.analytics_tag),
         site_header=_with_context(site_tags.site_header),
         site_footer=_with_context(site_tags.site_footer),
+        cookie_banner=_with_context(site_tags.cookie_banner),
         absolute_url=_with_context(shop_tags.absolute_url),
         query_with=_with_context(shop_tags.query_with),
         product_cards=catalog_tags.product_cards,

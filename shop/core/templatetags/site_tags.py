@@ -1,4 +1,4 @@
-"""The header and footer of every page (base.html), rendered in Python.
+"""The header, footer and cookie banner of every page (base.html), rendered in Python.
 
 Every page shows them, and as template markup they cost about as much as a listing's 24 product cards: some twenty
 {% url %} and thirty {% translate %} nodes. Their URLs and labels depend only on the language (and the script
@@ -36,6 +36,8 @@ class _Labels:
     footer_start: str
     footer_end: str
     languages: tuple[tuple[str, str], ...]
+    banner_start: str
+    banner_end: str
 
 
 @lru_cache(maxsize=32)
@@ -69,6 +71,15 @@ def _labels(language: str, script_prefix: str) -> _Labels:
             "shipping_information": escape(_("Shipping information")),
             "returns_and_refunds": escape(_("Returns and refunds")),
             "tax_note": escape(_("Prices include consumption tax.")),
+            "cookies": escape(_("Cookies")),
+            "cookie_question": escape(
+                _(
+                    "We would like to use analytics cookies to learn how the shop is used and improve it. Cookies the "
+                    "shop needs to work (sign-in, cart) are always used."
+                )
+            ),
+            "accept": escape(_("Accept")),
+            "decline": escape(_("Decline")),
         }
         return _Labels(
             header_start=(
@@ -116,6 +127,17 @@ def _labels(language: str, script_prefix: str) -> _Labels:
                 f"  <p>{text['tax_note']} © {shop_name}</p>\n</footer>"
             ),
             languages=tuple((code, "日本語" if code == "ja" else "English") for code, _ in settings.LANGUAGES),
+            banner_start=(
+                f'<aside class="cookie-banner" aria-label="{text["cookies"]}">\n'
+                f"  <p>{text['cookie_question']}\n"
+                f'    <a href="{u("legal:page", "privacy")}">{text["privacy_policy"]}</a></p>\n'
+                f'  <form method="post" action="{u("legal:cookie_choice")}" class="inline">'
+            ),
+            banner_end=(
+                f'    <button type="submit" name="choice" value="accept">{text["accept"]}</button>\n'
+                f'    <button type="submit" name="choice" value="decline">{text["decline"]}</button>\n'
+                "  </form>\n</aside>"
+            ),
         )
 
 
@@ -167,3 +189,14 @@ def site_footer(context):
         parts.append(f'      <button type="submit" name="language" value="{code}"{state}>{name}</button>\n')
     parts.append(labels.footer_end)
     return mark_safe("".join(parts))  # noqa: S308 - fixed markup and escaped values
+
+
+@register.simple_tag(takes_context=True)
+def cookie_banner(context):
+    """The analytics-cookie question until the visitor answers it (`show_cookie_banner`, a lazy flag from
+    shop.accounts.context_processors.privacy): every first visit shows it."""
+    if not context.get("show_cookie_banner"):
+        return ""
+    labels = _labels_now()
+    next_input = f'\n    <input type="hidden" name="next" value="{escape(context["request"].get_full_path())}">\n'
+    return mark_safe(labels.banner_start + _csrf_input(context) + next_input + labels.banner_end)  # noqa: S308
