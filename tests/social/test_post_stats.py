@@ -207,3 +207,27 @@ def test_post_stats_admin_lists_rates(admin_client_verified, other, product):
     response = admin_client.get("/admin/shares/postdailystat/")
     assert response.status_code == 200
     assert "25.0%" in response.content.decode()
+
+
+def test_post_share_codes_made_by_the_database_once_in_one_statement(member, other, product):
+    posts = _posts(3, author=other, product=product)
+    ids = [post.pk for post in posts]
+    channels = set(ShareLink.Channel.values)
+    with CaptureQueriesContext(connection) as made:
+        codes = share_services.post_share_codes_ensure(sharer=member, post_ids=ids)
+    assert len(made.captured_queries) == 1
+    assert set(codes) == set(ids) and all(set(by_channel) == channels for by_channel in codes.values())
+    every_code = [code for by_channel in codes.values() for code in by_channel.values()]
+    assert len(set(every_code)) == len(every_code) == 3 * len(channels)
+    alphabet = set(share_services._ALPHABET)
+    assert all(len(code) == 8 and set(code) <= alphabet for code in every_code)
+
+    ShareLink.objects.filter(sharer=member, post_id=ids[0], channel="x").delete()
+    with CaptureQueriesContext(connection) as again:
+        second = share_services.post_share_codes_ensure(sharer=member, post_ids=[*ids, ids[0]])
+    assert len(again.captured_queries) == 1
+    assert second[ids[1]] == codes[ids[1]] and second[ids[2]] == codes[ids[2]]
+    assert second[ids[0]]["line"] == codes[ids[0]]["line"]
+    assert second[ids[0]]["x"] != codes[ids[0]]["x"]  # made again, with a new code
+    assert ShareLink.objects.filter(sharer=member, post_id__in=ids).count() == 3 * len(channels)
+    assert share_services.post_share_codes_ensure(sharer=other, post_ids=ids[:1])[ids[0]] != second[ids[0]]
