@@ -66,3 +66,28 @@ def test_translation_follows_the_active_language():
         assert render('{{ _("Add to cart") }} {{ item_count(3) }}') == "カートに入れる 3件"
     with translation.override("en"):
         assert render('{{ _("Add to cart") }} {{ item_count(1) }}') == "Add to cart 1 item"
+
+
+def _normalised(html: str) -> str:
+    html = re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1TOKEN", html)
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_two_base_templates_render_alike(rf, signed_in):
+    """jinja_templates/base.html is a twin of templates/base.html: a page of either engine gets the same frame."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from tests.factories import UserFactory
+
+    request = rf.get("/products/", {"q": "<ニット>"})
+    request.user = UserFactory() if signed_in else AnonymousUser()
+    request.session = SessionStore()
+    page = '{% extends "base.html" %}{% block title %}T{% endblock %}{% block content %}<p>x</p>{% endblock %}'
+    with translation.override("ja"):
+        django = engines["django"].from_string(page).render({}, request)
+        jinja = engines["jinja2"].from_string(page).render({}, request)
+    assert "<p>x</p>" in jinja and "site-header" in jinja and "site-footer" in jinja and "&lt;ニット&gt;" in jinja
+    assert _normalised(jinja) == _normalised(django)
