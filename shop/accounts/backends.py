@@ -3,7 +3,8 @@
 Every request of a signed-in member reads the user (django.contrib.auth.get_user). Through the ORM that cost about
 1 ms of CPU, building and compiling the same query each time; the compiled statement (shop.core.compiled) also
 answers whether the user turned two-factor on (`has_two_factor`), which the two-factor middleware asks on every
-request and otherwise read from the cache.
+request and otherwise read from the cache, and the member's latest choice on analytics cookies (`analytics_consent`:
+True, False or None for never chosen), which the cookie banner asks on every page and otherwise read from the cache.
 
 Sessions record the path of the backend that signed the user in, so changing AUTHENTICATION_BACKENDS[0] from
 Django's ModelBackend to this one signed out the members who were signed in before (once, at that deploy).
@@ -11,10 +12,11 @@ Django's ModelBackend to this one signed out the members who were signed in befo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from shop.core.compiled import CompiledQuery
 
+from .models import Consent
 from .otp import DEVICE_MODELS
 
 
@@ -24,7 +26,11 @@ def _user_queryset(*, pk: int):
     has_two_factor = confirmed[0]
     for other in confirmed[1:]:
         has_two_factor |= other
-    return user_model._default_manager.filter(pk=pk).annotate(has_two_factor=has_two_factor)
+    analytics = Consent.objects.filter(user=OuterRef("pk"), purpose=Consent.Purpose.ANALYTICS)
+    latest_analytics = analytics.order_by("-created_at", "-id").values("granted")[:1]
+    return user_model._default_manager.filter(pk=pk).annotate(
+        has_two_factor=has_two_factor, analytics_consent=Subquery(latest_analytics)
+    )
 
 
 _USER = CompiledQuery(_user_queryset, "pk")

@@ -112,6 +112,7 @@ def consent_latest(*, user=None, visitor_id: str = "", purpose: str) -> Consent 
 ANALYTICS_CHOICE_CACHE_SECONDS = 5 * 60
 _CHOICE_TO_CACHE = {True: "granted", False: "denied", None: "none"}
 _CACHE_TO_CHOICE = {cached: choice for choice, cached in _CHOICE_TO_CACHE.items()}
+_NOT_READ = object()
 
 
 def analytics_choice_cache_key(user_id: int) -> str:
@@ -120,7 +121,11 @@ def analytics_choice_cache_key(user_id: int) -> str:
 
 def analytics_choice(*, user) -> bool | None:
     """The member's latest choice on analytics cookies (None: never chosen). Every page reads it for the cookie
-    banner, so it is cached per member; privacy_services.consent_record clears the entry when the choice changes."""
+    banner. The signed-in user of a request comes with it (shop.accounts.backends: `analytics_consent`); for a user
+    loaded otherwise it is cached per member, and privacy_services.consent_record clears the entry when it changes."""
+    read_with_user = getattr(user, "analytics_consent", _NOT_READ)
+    if read_with_user is not _NOT_READ:
+        return read_with_user
     key = analytics_choice_cache_key(user.pk)
     cached = cache.get(key)
     if cached in _CACHE_TO_CHOICE:

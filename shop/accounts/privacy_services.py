@@ -87,7 +87,7 @@ def consent_record(*, purpose: str, granted: bool, source: str, user=None, visit
             key = selectors.analytics_choice_cache_key(user.pk)
             cache.delete(key)
             transaction.on_commit(lambda: cache.delete(key))
-        return Consent.objects.create(
+        consent = Consent.objects.create(
             user=user,
             visitor_id="" if user is not None else visitor_id,
             purpose=purpose,
@@ -95,6 +95,9 @@ def consent_record(*, purpose: str, granted: bool, source: str, user=None, visit
             policy_version=policy,
             source=source[:30],
         )
+        if user is not None and purpose == Consent.Purpose.ANALYTICS:
+            user.analytics_consent = granted  # the request's user read the old choice with it (accounts.backends)
+        return consent
 
 
 def privacy_export_request(*, user) -> PrivacyRequest:

@@ -40,3 +40,21 @@ def test_a_signed_in_request_reads_the_user_through_it(client, django_assert_num
     with django_assert_num_queries(2):  # the session, then the user
         signed_in = get_user(request)
     assert (signed_in.pk, signed_in.has_two_factor) == (user.pk, False)
+
+
+def test_the_user_comes_with_their_latest_analytics_choice(django_assert_num_queries):
+    from shop.accounts import privacy_selectors
+    from shop.accounts.models import Consent
+
+    never, granted, changed_mind = (UserFactory(email=f"c{n}@example.jp") for n in range(3))
+    Consent.objects.create(user=granted, purpose="analytics", granted=True)
+    Consent.objects.create(user=granted, purpose="marketing", granted=False)
+    Consent.objects.create(user=changed_mind, purpose="analytics", granted=True)
+    Consent.objects.create(user=changed_mind, purpose="analytics", granted=False)
+    backend = ModelBackend()
+    for user, expected in ((never, None), (granted, True), (changed_mind, False)):
+        with django_assert_num_queries(1):
+            found = backend.get_user(str(user.pk))
+        assert found.analytics_consent is expected
+        with django_assert_num_queries(0):
+            assert privacy_selectors.analytics_choice(user=found) is expected

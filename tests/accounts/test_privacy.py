@@ -233,6 +233,16 @@ def test_cookie_banner_choice_of_signed_in_user_is_a_consent_row(client, db):
     assert 'class="cookie-banner"' not in client.get("/").content.decode()
 
 
+def test_a_members_choice_made_on_another_device_shows_on_the_next_page(client, db):
+    """The banner reads the choice with the signed-in user on every request (shop.accounts.backends): no cached copy
+    to wait out."""
+    user = UserFactory()
+    _signed_in(client, user)
+    assert 'class="cookie-banner"' in client.get("/products/").content.decode()
+    Consent.objects.create(user=user, purpose="analytics", granted=False)  # as another browser's choice would be
+    assert 'class="cookie-banner"' not in client.get("/products/").content.decode()
+
+
 # --- download my data -----------------------------------------------------------------------------------------
 
 
