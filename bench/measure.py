@@ -28,6 +28,8 @@ import psycopg
 BASE_DIR = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("BENCH_RUN_OUT", BASE_DIR / "bench" / "out"))
 TICK = os.sysconf("SC_CLK_TCK")
+CEILING_PATH = "/_bench/ceiling/"
+PAIRED_CEILING = ".ceiling"  # <page>.ceiling: the ceiling measured right after <page>
 
 
 def process_cpu(pid: int) -> float:
@@ -226,6 +228,11 @@ def main() -> None:
             status = status_of(base_url + path, headers)
             result = measure(name, base_url + path, master=master, db=db, env=env)
             record(name, result, http_status=status)
+            if name != "ceiling":
+                # The ceiling again, right after the page: this machine's speed moves by half within a run, so each
+                # page is compared with the ceiling measured next to it (report.py's "vs ceiling").
+                paired = measure(f"{name}{PAIRED_CEILING}", base_url + CEILING_PATH, master=master, db=db)
+                record(f"{name}{PAIRED_CEILING}", paired, http_status=200)
 
 
 if __name__ == "__main__":
