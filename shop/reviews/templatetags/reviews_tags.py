@@ -129,7 +129,6 @@ def product_reviews(context, product, summaries, own_review=_LOOK_UP):
     if own_review is _LOOK_UP:
         own_review = selectors.review_get_own(user=request.user, product_id=product.pk)
     data["own_review"] = own_review
-    data["csrf_token"] = context.get("csrf_token")
     return data
 
 
