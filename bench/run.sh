@@ -21,27 +21,11 @@ STRIPE_PORT=${STRIPE_PORT:-8767}
 BASE_URL=http://127.0.0.1:$PORT
 STRIPE_BASE=http://127.0.0.1:$STRIPE_PORT
 
-# Redis database 13 is the bench server's (cache and Celery broker, on a queue of its own that nobody consumes).
-export REDIS_URL=redis://127.0.0.1:6379/13
-export CELERY_TASK_DEFAULT_QUEUE=bench-run
-export SECRET_KEY=bench-only-not-a-secret-5a1f0c-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-export DJANGO_SETTINGS_MODULE=bench.ceiling_settings
-export SECURE_SSL_REDIRECT=false
-export DEBUG=false
-export ALLOWED_HOSTS=127.0.0.1,localhost
-export MEDIA_ROOT=$OUT/media
-export BENCH_STATIC_ROOT=$OUT/static
-export LOG_LEVEL=WARNING
+# The shop's environment under the bench (production settings, Redis database 13, localstripe as Stripe).
+source "$ROOT/bench/env.sh"
 # The matrix is measured without the page cache for first-time visitors; a second gunicorn run turns it on for the
 # visitor pages it serves (names ending in .cached), reported beside the uncached figures.
-export SHOP_VISITOR_PAGE_CACHE_SECONDS=0
 export CACHE_SECONDS=${CACHE_SECONDS:-15}
-# Stripe is localstripe (test tooling, see /work/shared/OFFLINE-TESTING.md); the webhook secret signs the events.
-export STRIPE_SECRET_KEY=sk_test_bench
-export STRIPE_PUBLISHABLE_KEY=pk_test_bench
-export STRIPE_WEBHOOK_SECRET=whsec_bench_catalogue
-export STRIPE_API_BASE=$STRIPE_BASE
-export STRIPE_JS_URL=$STRIPE_BASE/js.stripe.com/v3/
 
 for port in "$PORT" "$STRIPE_PORT"; do
   if curl -s -o /dev/null "http://127.0.0.1:$port/"; then

@@ -1,0 +1,45 @@
+"""PostgreSQL plans a statement once per connection instead of on every run (prepared statements, DATABASES in
+shop/settings/base.py): planning the related products of a product page had taken it longer than running them."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from shop.catalog.selectors import ProductFilters, product_list_page
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepared_listings() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    return [s for s in statements if 'FROM "catalog_product"' in s and "LIMIT" in s]
+
+
+def test_a_statement_is_prepared_the_sixth_time_with_server_side_parameters():
+    for _ in range(5):
+        product_list_page(filters=ProductFilters(), offset=0, limit=24)
+    assert _prepared_listings() == []
+    for _ in range(2):
+        product_list_page(filters=ProductFilters(), offset=0, limit=24)
+    [statement] = _prepared_listings()
+    assert "$1" in statement  # the parameters are bound by the server, so one plan serves every value
+
+
+def _options_with(threshold: str) -> str:
+    code = "from shop.settings import base; print(base.DATABASES['default']['OPTIONS'])"
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/shop", "DB_PREPARE_THRESHOLD": threshold}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_threshold_of_zero_turns_prepared_statements_and_server_binding_off():
+    assert _options_with("0") == "{'server_side_binding': False, 'prepare_threshold': None}"
+    assert _options_with("3") == "{'server_side_binding': True, 'prepare_threshold': 3}"
