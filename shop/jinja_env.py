@@ -16,6 +16,9 @@ filter), and the msgids are the ones `{% translate %}` / `{% blocktranslate %}` 
 Plurals are Python functions (e.g. `catalog_tags.item_count`), where `makemessages` finds the `ngettext` call.
 """
 
+import functools
+
+from django.conf import settings
 from django.template import Context, engines, loader
 from django.template.defaultfilters import linebreaks_filter, truncatechars
 from django.templatetags.static import static
@@ -40,6 +43,17 @@ def date(value, format_string: str) -> str:
     if value in (None, ""):
         return ""
     return formats.date_format(timezone.template_localtime(value), format_string)
+
+
+@functools.lru_cache(maxsize=256)
+def _static_url(path: str, static_url: str) -> str:
+    return static(path)
+
+
+def static_url(path: str) -> str:
+    """Django's `static`, remembered per path (the manifest does not change while a process runs; a deploy restarts
+    it): every page asks for the same five files, each a manifest lookup, a quote and a join."""
+    return _static_url(path, settings.STATIC_URL)
 
 
 @pass_context
@@ -72,7 +86,7 @@ def environment(**options) -> Environment:
         _=gettext,
         get_language=get_language,
         url=reverse_cached,
-        static=static,
+        static=static_url,
         django_include=django_include,
         analytics_tag=_with_context(dashboard_analytics.analytics_tag),
         site_header=_with_context(site_tags.site_header),

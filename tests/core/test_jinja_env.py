@@ -91,3 +91,14 @@ def test_the_two_base_templates_render_alike(rf, signed_in):
         jinja = engines["jinja2"].from_string(page).render({}, request)
     assert "<p>x</p>" in jinja and "site-header" in jinja and "site-footer" in jinja and "&lt;ニット&gt;" in jinja
     assert _normalised(jinja) == _normalised(django)
+
+
+def test_static_urls_are_djangos_and_follow_static_url(settings):
+    from django.templatetags.static import static
+
+    from shop.jinja_env import static_url
+
+    assert static_url("shop/shop.css") == static("shop/shop.css")
+    settings.STATIC_URL = "/assets/"
+    assert static_url("shop/shop.css") == static("shop/shop.css")
+    assert static_url("shop/shop.css").startswith("/assets/")

@@ -1,3 +1,4 @@
+import functools
 import json
 from html import escape as _html_escape
 
@@ -25,12 +26,22 @@ DEFAULT_SIZES = "(max-width: 640px) 50vw, (max-width: 1024px) 33vw, 280px"
 
 
 def _media_url():
-    """default_storage.url, or for files on this server the same URL without urljoin per name (a listing builds about
-    a hundred of them)."""
+    """default_storage.url, or for files on this server the same URL without urljoin per name, remembered per name
+    (a listing builds about a hundred of them, and quoting each path was most of a card's image markup)."""
     if isinstance(default_storage, FileSystemStorage):
-        base = default_storage.base_url
-        return lambda name: base + filepath_to_uri(name).lstrip("/")
+        return _local_media_url(default_storage.base_url)
     return default_storage.url
+
+
+@functools.cache
+def _local_media_url(base: str):
+    """The URL function for files under `base` (one per MEDIA_URL, so settings overridden in tests get their own)."""
+
+    @functools.lru_cache(maxsize=8192)
+    def url(name: str) -> str:
+        return base + filepath_to_uri(name).lstrip("/")
+
+    return url
 
 
 @register.simple_tag
