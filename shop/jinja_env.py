@@ -110,8 +110,8 @@ def environment(**options) -> Environment:
         product_access=_with_context(perks_tags.product_access),
         product_viewer=_with_context(social_tags.product_viewer),
         product_social=_inclusion(social_tags.product_social, "social/_product_social.html", takes_context=True),
-        share_buttons=_inclusion(shares_tags.share_buttons, "shares/_buttons.html", takes_context=True),
-        recommend_block=_inclusion(recommend_tags.recommend_block, "recommend/_placeholder.html"),
+        share_buttons=_with_context(shares_tags.share_buttons),
+        recommend_block=recommend_tags.recommend_block,
     )
     env.filters.update(
         card_stars=reviews_tags.card_stars,

@@ -2,8 +2,8 @@
 
 A feed page shows ten cards, each with photos, tagged products with add-to-cart forms, a like form and share buttons:
 as {% include %}s that was about a thousand variable lookups and a hundred URL reversals a page, several times the
-cost of a product listing. The markup is the one of templates/social/_post_card.html (and of the _like.html,
-shares/_post_buttons.html and shares/_buttons.html it includes), which the post page and profiles still render;
+cost of a product listing. The markup is the one of templates/social/_post_card.html (and of the _like.html it
+includes; the share buttons are shares_tags' own Python), which the post page and profiles still render;
 tests/social/test_feed_cards.py checks that both give the same HTML.
 """
 
@@ -12,7 +12,6 @@ from urllib.parse import quote
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.template.defaulttags import CsrfTokenNode
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
@@ -24,7 +23,7 @@ from django.utils.translation import ngettext
 from shop.core.links import absolute_url
 from shop.reviews.templatetags.reviews_tags import review_stars
 from social.shares.models import ShareLink
-from social.shares.templatetags.shares_tags import channel_hrefs
+from social.shares.templatetags.shares_tags import channel_hrefs, post_share_block, share_labels
 
 from .social_tags import author_name
 
@@ -71,18 +70,9 @@ class _Page:
             "add_to_cart": _("Add to cart"),
             "like": _("Like"),
             "liked": _("Liked"),
-            "share": _("Share"),
-            "line": _("Send on LINE"),
-            "x": _("Post on X"),
-            "facebook": _("Share on Facebook"),
-            "copied": _("Link copied."),
-            "copy_failed": _("Could not copy: select the link below and copy it."),
-            "copy": _("Copy link"),
-            "native": _("Share…"),
-            "link": _("Link to share"),
         }
         self.text = {key: conditional_escape(label) for key, label in labels.items()}  # escaped once, not per card
-        self.share_js = static("shares/share.js")
+        self.share_labels = share_labels()
 
     def card(self, post) -> str:
         post_url = self.post_url(post.pk)
@@ -280,32 +270,7 @@ class _Page:
             for channel in ShareLink.Channel.values
         }
         hrefs = channel_hrefs(urls, (post.body or "").strip().replace("\n", " ")[:60])
-        text = self.text
-        return format_html(
-            '<details class="post-share"><summary>{share}</summary>'
-            '<section class="share" data-share aria-label="{share}">\n'
-            '  <ul class="share-buttons">\n'
-            '    <li><a class="button share-line" href="{line_href}" target="_blank" rel="noopener noreferrer">'
-            "{line}</a></li>\n"
-            '    <li><a class="button share-x" href="{x_href}" target="_blank" rel="noopener noreferrer">{x}</a></li>\n'
-            '    <li><a class="button share-facebook" href="{facebook_href}" target="_blank" '
-            'rel="noopener noreferrer">{facebook}</a></li>\n'
-            '    <li><button type="button" class="share-copy" data-share-copy data-url="{copy_url}" '
-            'data-done="{copied}" data-failed="{copy_failed}" hidden>{copy}</button></li>\n'
-            '    <li><button type="button" class="share-native" data-share-native data-url="{native_url}" '
-            'data-title="{title}" hidden>{native}</button></li>\n'
-            "  </ul>\n"
-            '  <label class="share-link">{link} <input type="text" readonly value="{copy_url}" data-share-input>'
-            "</label>\n"
-            '  <p class="share-status" data-share-status aria-live="polite"></p>\n'
-            "</section>\n"
-            '<script src="{js}" defer></script>\n'
-            "</details>\n\n",
-            **hrefs,
-            **{key: text[key] for key in ("share", "line", "x", "facebook", "copied", "copy_failed", "copy", "native")},
-            link=text["link"],
-            js=self.share_js,
-        )
+        return format_html("{}\n", post_share_block(hrefs, self.share_labels))
 
 
 @register.simple_tag(takes_context=True)
