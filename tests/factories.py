@@ -1,8 +1,12 @@
+import uuid
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from shop.catalog.models import Category, Product, Variant
 from shop.catalog.services import product_sync_from_variants
+from shop.orders.models import Order
 
 
 class UserFactory(DjangoModelFactory):
@@ -51,3 +55,30 @@ class VariantFactory(DjangoModelFactory):
         if create:
             product_sync_from_variants(product_id=obj.product_id)
             obj.product.refresh_from_db()
+
+
+class OrderFactory(DjangoModelFactory):
+    """An order row as checkout leaves it: a Tokyo address, delivery today, a card payment, 5,000 yen of items and
+    600 yen of shipping. Lines, payments and status changes are the tests' own (`OrderFactory.build` for bulk)."""
+
+    class Meta:
+        model = Order
+
+    number = factory.Sequence(lambda n: f"F{n:08d}")
+    checkout_token = factory.LazyFunction(uuid.uuid4)
+    user = None
+    email = factory.LazyAttribute(lambda order: order.user.email if order.user is not None else "buyer@example.jp")
+    payment_method = Order.PaymentMethod.CARD
+    ship_name = "山田 花子"
+    ship_postal_code = "150-0001"
+    ship_prefecture = "東京都"
+    ship_city = "渋谷区"
+    ship_street = "神宮前1-1-1"
+    ship_phone = "0312345678"
+    shipping_method_name = "宅配便"
+    delivery_date_min = factory.LazyFunction(timezone.localdate)
+    delivery_date_max = factory.SelfAttribute("delivery_date_min")
+    subtotal = 5000
+    shipping_fee = 600
+    discount = 0
+    total = factory.LazyAttribute(lambda order: order.subtotal + order.shipping_fee - order.discount)

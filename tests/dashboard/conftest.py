@@ -1,8 +1,6 @@
 """Orders and staff for the dashboard tests: orders are written directly (no checkout) with known amounts."""
 
 import datetime
-import itertools
-import uuid
 
 import pytest
 from django.contrib.auth.models import Group
@@ -10,9 +8,8 @@ from django.contrib.auth.models import Group
 from shop.accounts.roles import CUSTOMER_SUPPORT, MARKETING, SHOP_MANAGER
 from shop.dashboard.selectors.common import day_start
 from shop.orders.models import Order, OrderLine
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
-_numbers = itertools.count(1)
 TODAY = datetime.date(2025, 6, 30)
 
 
@@ -31,26 +28,14 @@ def order_row(
     email: str = "guest@example.jp",
     shipped: datetime.datetime | None = None,
 ) -> Order:
-    number = next(_numbers)
-    return Order(
-        number=f"T{number:08d}",
-        checkout_token=uuid.uuid4(),
+    return OrderFactory.build(
         user=user,
         email=user.email if user else email,
         status=status,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="1500001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-2-3",
-        ship_phone="09012345678",
-        shipping_method_name="宅配便",
         delivery_date_min=datetime.date(2025, 1, 1),
         delivery_date_max=datetime.date(2025, 1, 3),
         subtotal=total,
         shipping_fee=0,
-        total=total,
         refunded_amount=refunded,
         paid_at=paid,
         shipped_at=shipped,

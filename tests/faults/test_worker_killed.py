@@ -5,8 +5,6 @@ so a task whose worker died goes back to the queue (after the visibility timeout
 and runs again; the ledger's unique source keys make the second run change nothing.
 """
 
-import datetime
-import itertools
 import os
 import signal
 import subprocess
@@ -21,38 +19,16 @@ from django.utils import timezone
 from loyalty.models import PointEntry
 from shop.orders.models import Order
 from tests.conftest import _database_url, _die_with_parent
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ORDERS = 200
 KILLS = 5
-_numbers = itertools.count(1)
 
 
 def _paid_order(user) -> Order:
-    now = timezone.now()
-    return Order.objects.create(
-        number=f"K{next(_numbers):08d}",
-        checkout_token=uuid.uuid4(),
-        user=user,
-        email=user.email,
-        status=Order.Status.PAID,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="1500001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-2-3",
-        ship_phone="09012345678",
-        shipping_method_name="通常配送",
-        delivery_date_min=datetime.date(2026, 4, 3),
-        delivery_date_max=datetime.date(2026, 4, 5),
-        subtotal=3000,
-        shipping_fee=500,
-        total=3500,
-        paid_at=now,
-    )
+    return OrderFactory(user=user, status=Order.Status.PAID, subtotal=3000, shipping_fee=500, paid_at=timezone.now())
 
 
 class Workers:

@@ -2,8 +2,6 @@
 
 import datetime
 import importlib
-import itertools
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,11 +9,10 @@ import pytest
 from loyalty.models import LoyaltySettings, PointEntry, Rank
 from shop.accounts.privacy_services import legal_accept_current
 from shop.orders.models import Order
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 JST = ZoneInfo("Asia/Tokyo")
 T0 = datetime.datetime(2026, 4, 1, 12, 0, tzinfo=JST)
-_numbers = itertools.count(1)
 
 
 def days(n: float) -> datetime.timedelta:
@@ -43,28 +40,17 @@ def make_order(
     """An order row as checkout and payment leave it (paid at paid_at unless None)."""
     if status is None:
         status = Order.Status.PAID if paid_at else Order.Status.PENDING_PAYMENT
-    return Order.objects.create(
-        number=f"T{next(_numbers):08d}",
-        checkout_token=uuid.uuid4(),
+    return OrderFactory(
         user=user,
         email=user.email if user else "guest@example.jp",
         language=language,
         status=status,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="1500001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-2-3",
-        ship_phone="09012345678",
-        shipping_method_name="通常配送",
         delivery_date_min=datetime.date(2026, 4, 3),
         delivery_date_max=datetime.date(2026, 4, 5),
         subtotal=subtotal,
         shipping_fee=shipping_fee,
         discount=discount,
         points_used=points_used,
-        total=subtotal + shipping_fee - discount,
         refunded_amount=refunded_amount,
         paid_at=paid_at,
     )

@@ -3,43 +3,23 @@ the coupon inside a transaction as the checkout does. The coupon's row lock must
 through."""
 
 import threading
-import uuid
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from loyalty.exceptions import CouponError
 from loyalty.models import Coupon, CouponRedemption, LoyaltySettings
 from loyalty.services import coupons as services
 from shop.orders import services as order_services
 from shop.orders.models import Order
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def make_order(*, user=None, email="buyer@example.jp", subtotal=5000, shipping_fee=600) -> Order:
-    day = timezone.localdate()
-    return Order.objects.create(
-        number=f"T{uuid.uuid4().hex[:12]}",
-        checkout_token=uuid.uuid4(),
-        user=user,
-        email=user.email if user is not None else email,
-        payment_method=Order.PaymentMethod.BANK_TRANSFER,
-        ship_name="山田 花子",
-        ship_postal_code="150-0001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-1-1",
-        ship_phone="0312345678",
-        shipping_method_name="宅配便",
-        delivery_date_min=day,
-        delivery_date_max=day,
-        subtotal=subtotal,
-        shipping_fee=shipping_fee,
-        total=subtotal + shipping_fee,
-    )
+def make_order(**fields) -> Order:
+    return OrderFactory(payment_method=Order.PaymentMethod.BANK_TRANSFER, **fields)
 
 
 def run_at_once(count: int, work):

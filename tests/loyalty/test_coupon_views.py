@@ -1,7 +1,6 @@
 """The "my coupons" page and the coupon admin."""
 
 import datetime
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,36 +11,12 @@ from loyalty.models import Coupon, CouponRedemption, LoyaltySettings, PointAccou
 from loyalty.services import coupons as services
 from shop.accounts.privacy_services import legal_accept_current
 from shop.notifications.services import line_link_set
-from shop.orders.models import Order
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 URL = "/account/coupons/"
-
-
-def make_order(*, user) -> Order:
-    day = timezone.localdate()
-    return Order.objects.create(
-        number=f"T{uuid.uuid4().hex[:12]}",
-        checkout_token=uuid.uuid4(),
-        user=user,
-        email=user.email,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="150-0001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-1-1",
-        ship_phone="0312345678",
-        shipping_method_name="宅配便",
-        delivery_date_min=day,
-        delivery_date_max=day,
-        subtotal=5000,
-        shipping_fee=600,
-        total=5600,
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -141,11 +116,11 @@ def test_used_and_expired_coupons_are_listed_apart(client, member):
         template=template, user=member, issue_key="b", valid_until=datetime.datetime(2020, 1, 31, 23, 59, tzinfo=TOKYO)
     )
     fresh = services.coupon_issue_personal(template=template, user=member, issue_key="c")
-    order = make_order(user=member)
+    order = OrderFactory(user=member)
     services.coupon_hold_for_order(code=used.code, order=order, user=member)
     services.coupon_use_for_order(order_id=order.pk)
     shared = Coupon.objects.create(is_listed=True, code="ONCEEACH", name="Once", value=100)
-    shared_order = make_order(user=member)
+    shared_order = OrderFactory(user=member)
     services.coupon_hold_for_order(code="ONCEEACH", order=shared_order, user=member)
 
     response = page(client)
@@ -222,7 +197,7 @@ def test_admin_add_normalises_the_code_and_checks_percent(admin_client_verified)
 def test_admin_change_page_shows_uses_and_deactivate_action(admin_client_verified):
     member = UserFactory()
     coupon = Coupon.objects.create(code="INUSE", name="In use", value=300)
-    services.coupon_hold_for_order(code="INUSE", order=make_order(user=member), user=member)
+    services.coupon_hold_for_order(code="INUSE", order=OrderFactory(user=member), user=member)
     with translation.override("en"):
         response = admin_client_verified.get(reverse("admin:loyalty_coupon_change", args=[coupon.pk]))
     assert response.status_code == 200
@@ -238,7 +213,7 @@ def test_admin_change_page_shows_uses_and_deactivate_action(admin_client_verifie
 def test_redemption_admin_is_read_only(admin_client_verified):
     member = UserFactory()
     Coupon.objects.create(code="RO", name="Read only", value=300)
-    redemption = services.coupon_hold_for_order(code="RO", order=make_order(user=member), user=member)
+    redemption = services.coupon_hold_for_order(code="RO", order=OrderFactory(user=member), user=member)
     assert admin_client_verified.get(reverse("admin:loyalty_couponredemption_changelist")).status_code == 200
     change = reverse("admin:loyalty_couponredemption_change", args=[redemption.pk])
     assert admin_client_verified.get(change).status_code == 200

@@ -3,7 +3,6 @@ coupons. Messages are compared in English (translation.override("en")); each ref
 
 import datetime
 import re
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,9 +17,8 @@ from loyalty.models import Coupon, CouponRedemption, LoyaltySettings, PointAccou
 from loyalty.selectors.coupons import coupon_code_normalise
 from loyalty.services import coupons as services
 from shop.notifications.services import line_link_set
-from shop.orders.models import Order
 from social import services as social_services
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,29 +29,6 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def _english():
     with translation.override("en"):
         yield
-
-
-def make_order(*, user=None, email="buyer@example.jp", subtotal=5000, shipping_fee=600) -> Order:
-    day = timezone.localdate()
-    return Order.objects.create(
-        number=f"T{uuid.uuid4().hex[:12]}",
-        checkout_token=uuid.uuid4(),
-        user=user,
-        email=user.email if user is not None else email,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="150-0001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-1-1",
-        ship_phone="0312345678",
-        shipping_method_name="宅配便",
-        delivery_date_min=day,
-        delivery_date_max=day,
-        subtotal=subtotal,
-        shipping_fee=shipping_fee,
-        total=subtotal + shipping_fee,
-    )
 
 
 def make_coupon(**fields) -> Coupon:
@@ -74,7 +49,9 @@ def refused(code, user, *, items_total=5000, order=None) -> str:
     """The message of the quote and of the hold (they must agree), after checking that the hold wrote nothing."""
     with pytest.raises(CouponError) as quoted:
         quote(code, user, items_total=items_total)
-    order = order or make_order(user=user if user is not None and user.is_authenticated else None, subtotal=items_total)
+    order = order or OrderFactory(
+        user=user if user is not None and user.is_authenticated else None, subtotal=items_total
+    )
     before = list(CouponRedemption.objects.values_list("pk", "status"))
     with pytest.raises(CouponError) as held:
         services.coupon_hold_for_order(code=code, order=order, user=user)
@@ -112,7 +89,7 @@ def test_free_shipping_takes_nothing_off_the_items(member):
     make_coupon(code="SHIPFREE", kind=Coupon.Kind.FREE_SHIPPING, value=0)
     result = quote("SHIPFREE", member)
     assert (result.discount, result.free_shipping) == (0, True)
-    redemption = services.coupon_hold_for_order(code="SHIPFREE", order=make_order(user=member), user=member)
+    redemption = services.coupon_hold_for_order(code="SHIPFREE", order=OrderFactory(user=member), user=member)
     assert redemption.amount == 600  # the fee it saves, so order.discount covers it if the fee was not zeroed
 
 
@@ -194,14 +171,14 @@ def test_line_only_needs_a_linked_line_account(member):
 def test_total_uses_exhausted(member):
     coupon = make_coupon(code="FIRST100", max_uses=2, max_uses_per_user=None)
     for i in range(2):
-        services.coupon_hold_for_order(code="FIRST100", order=make_order(email=f"g{i}@example.jp"), user=None)
+        services.coupon_hold_for_order(code="FIRST100", order=OrderFactory(email=f"g{i}@example.jp"), user=None)
     assert refused("FIRST100", member) == "Sorry, this coupon has reached its limit of uses."
     assert coupon.redemptions.count() == 2
 
 
 def test_a_held_use_counts_until_it_is_released(member):
     make_coupon(code="ONCE", max_uses=1)
-    order = make_order(email="first@example.jp")
+    order = OrderFactory(email="first@example.jp")
     services.coupon_hold_for_order(code="ONCE", order=order, user=None)
     assert refused("ONCE", member) == "Sorry, this coupon has reached its limit of uses."
     assert services.coupon_release_for_order(order_id=order.pk) is True
@@ -210,31 +187,31 @@ def test_a_held_use_counts_until_it_is_released(member):
 
 def test_already_used_by_the_member(member):
     make_coupon(code="PERUSER")
-    redemption = services.coupon_hold_for_order(code="PERUSER", order=make_order(user=member), user=member)
+    redemption = services.coupon_hold_for_order(code="PERUSER", order=OrderFactory(user=member), user=member)
     services.coupon_use_for_order(order_id=redemption.order_id)
     assert refused("PERUSER", member) == "You have already used this coupon."
     # Checking out as a guest with the member's e-mail does not get round it.
-    guest_order = make_order(email="HANAKO@example.jp")
+    guest_order = OrderFactory(email="HANAKO@example.jp")
     with pytest.raises(CouponError, match="already used"):
         services.coupon_hold_for_order(code="PERUSER", order=guest_order, user=None)
 
 
 def test_guests_are_limited_by_the_order_email():
     make_coupon(code="GUEST1")
-    services.coupon_hold_for_order(code="GUEST1", order=make_order(email="guest@example.jp"), user=None)
+    services.coupon_hold_for_order(code="GUEST1", order=OrderFactory(email="guest@example.jp"), user=None)
     # The quote knows no e-mail yet; the hold (with the order) refuses.
     assert quote("GUEST1", None).discount == 500
     with pytest.raises(CouponError) as error:
-        services.coupon_hold_for_order(code="GUEST1", order=make_order(email="Guest@Example.jp"), user=None)
+        services.coupon_hold_for_order(code="GUEST1", order=OrderFactory(email="Guest@Example.jp"), user=None)
     assert str(error.value) == "You have already used this coupon."
-    services.coupon_hold_for_order(code="GUEST1", order=make_order(email="someone-else@example.jp"), user=None)
+    services.coupon_hold_for_order(code="GUEST1", order=OrderFactory(email="someone-else@example.jp"), user=None)
     assert CouponRedemption.objects.count() == 2
 
 
 def test_per_user_limit_above_one(member):
     make_coupon(code="TWICE", max_uses_per_user=2)
     for _ in range(2):
-        services.coupon_hold_for_order(code="TWICE", order=make_order(user=member), user=member)
+        services.coupon_hold_for_order(code="TWICE", order=OrderFactory(user=member), user=member)
     assert refused("TWICE", member) == "You have already used this coupon."
 
 
@@ -243,7 +220,7 @@ def test_per_user_limit_above_one(member):
 
 def test_hold_records_the_discount_on_the_order_subtotal(member):
     make_coupon(code="TEN", kind=Coupon.Kind.PERCENT, value=10)
-    order = make_order(user=member, subtotal=12345)
+    order = OrderFactory(user=member, subtotal=12345)
     redemption = services.coupon_hold_for_order(code="ｔｅｎ", order=order, user=member)
     assert (redemption.status, redemption.amount, redemption.email, redemption.user) == (
         CouponRedemption.Status.HELD,
@@ -260,8 +237,8 @@ def test_hold_records_the_discount_on_the_order_subtotal(member):
 
 def test_use_and_release_are_idempotent(member):
     make_coupon(code="IDEM", max_uses=None, max_uses_per_user=None)
-    paid = make_order(user=member)
-    cancelled = make_order(user=member)
+    paid = OrderFactory(user=member)
+    cancelled = OrderFactory(user=member)
     services.coupon_hold_for_order(code="IDEM", order=paid, user=member)
     services.coupon_hold_for_order(code="IDEM", order=cancelled, user=member)
     assert services.coupon_use_for_order(order_id=paid.pk) is True
@@ -270,7 +247,7 @@ def test_use_and_release_are_idempotent(member):
     assert services.coupon_release_for_order(order_id=cancelled.pk) is True
     assert services.coupon_release_for_order(order_id=cancelled.pk) is False
     assert services.coupon_use_for_order(order_id=cancelled.pk) is False
-    assert services.coupon_use_for_order(order_id=make_order().pk) is False  # no coupon on that order
+    assert services.coupon_use_for_order(order_id=OrderFactory().pk) is False  # no coupon on that order
     statuses = dict(CouponRedemption.objects.values_list("order_id", "status"))
     assert statuses == {paid.pk: "used", cancelled.pk: "released"}
 
@@ -281,7 +258,7 @@ def test_the_paid_and_cancelled_tasks_move_the_hold(member, monkeypatch):
     monkeypatch.setattr(tasks.points, "points_return_for_order", lambda **kwargs: None)
     monkeypatch.setattr(tasks.ranks, "rank_recompute_for_order", lambda **kwargs: None)
     make_coupon(code="TASKS", max_uses=None, max_uses_per_user=None)
-    paid, cancelled = make_order(user=member), make_order(user=member)
+    paid, cancelled = OrderFactory(user=member), OrderFactory(user=member)
     for order in (paid, cancelled):
         services.coupon_hold_for_order(code="TASKS", order=order, user=member)
     tasks.order_paid.delay(paid.pk)
@@ -339,7 +316,7 @@ def test_personal_code_fits_even_for_a_long_template_code(member):
 def test_personal_coupon_is_used_once(member):
     template = make_coupon(code="BDAY", max_uses=None, max_uses_per_user=None)
     copy = services.coupon_issue_personal(template=template, user=member, issue_key="birthday:2099")
-    services.coupon_hold_for_order(code=copy.code, order=make_order(user=member), user=member)
+    services.coupon_hold_for_order(code=copy.code, order=OrderFactory(user=member), user=member)
     assert refused(copy.code, member) == "Sorry, this coupon has reached its limit of uses."
 
 

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import uuid
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,6 +16,7 @@ from social.models import PostPhoto
 from social.shares import services as share_services
 from social.shares.models import Attribution, PostDailyStat, ShareLink
 from social.shares.selectors import PostStats, post_stats, post_stats_annotate, share_funnel
+from tests.factories import OrderFactory
 
 from .conftest import make_member
 
@@ -151,25 +151,12 @@ def test_product_click_through_a_shared_post_counts_on_the_link(client, member, 
 
 
 def _order(number: str, buyer) -> Order:
-    today = timezone.localdate()
-    return Order.objects.create(
+    return OrderFactory(
         number=number,
-        checkout_token=uuid.uuid4(),
         user=buyer,
-        email=buyer.email,
         payment_method=Order.PaymentMethod.BANK_TRANSFER,
-        ship_name="鈴木 太郎",
-        ship_postal_code="530-0001",
-        ship_prefecture="大阪府",
-        ship_city="大阪市北区",
-        ship_street="梅田1-1-1",
-        ship_phone="06-1234-5678",
-        shipping_method_name="通常配送",
-        delivery_date_min=today,
-        delivery_date_max=today,
         subtotal=1980,
         shipping_fee=0,
-        total=1980,
         paid_at=timezone.now(),
     )
 

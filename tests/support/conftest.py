@@ -1,15 +1,12 @@
 import json
 import threading
-import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.utils import timezone
 
 from shop.accounts.privacy_services import legal_accept_current
-from shop.orders.models import Order
 from tests.factories import UserFactory
 
 
@@ -38,29 +35,6 @@ def other_member(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(email="support-staff@example.jp", display_name="サポート担当", is_staff=True, is_superuser=True)
-
-
-def make_order(*, user=None, email: str = "buyer@example.jp") -> Order:
-    day = timezone.localdate()
-    return Order.objects.create(
-        number=f"T{uuid.uuid4().hex[:10].upper()}",
-        checkout_token=uuid.uuid4(),
-        user=user,
-        email=user.email if user is not None else email,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="150-0001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-1-1",
-        ship_phone="0312345678",
-        shipping_method_name="宅配便",
-        delivery_date_min=day,
-        delivery_date_max=day,
-        subtotal=5000,
-        shipping_fee=600,
-        total=5600,
-    )
 
 
 @dataclass

@@ -14,9 +14,9 @@ from shop.support import services
 from shop.support.models import Complaint, FaqEntry, Inquiry, ReplyTemplate
 from social import services as social_services
 from social.models import Comment, Post
-from tests.factories import VariantFactory
+from tests.factories import OrderFactory, VariantFactory
 
-from .conftest import make_member, make_order
+from .conftest import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_staff_reply_from_the_change_page_reaches_the_customer(
 
 
 def test_reply_from_a_template(admin_client_verified, member, mailoutbox, django_capture_on_commit_callbacks):
-    order = make_order(user=member)
+    order = OrderFactory(user=member)
     inquiry = inquiry_of(member, order=order)
     template = ReplyTemplate.objects.create(title="発送済み", body="{name} 様、ご注文 {order_number} は発送済みです。")
     mailoutbox.clear()

@@ -11,8 +11,7 @@ from shop.notifications.models import LineLink, Notification
 from shop.support import selectors, services
 from shop.support.exceptions import SupportError
 from shop.support.models import Complaint, Inquiry, InquiryMessage, ReplyTemplate
-
-from .conftest import make_order
+from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def test_inquiry_is_created_with_its_first_message_and_acknowledged_by_email(
 
 
 def test_guest_inquiry_about_an_order(mailoutbox, django_capture_on_commit_callbacks):
-    order = make_order(email="guest@example.jp")
+    order = OrderFactory(email="guest@example.jp")
     with django_capture_on_commit_callbacks(execute=True):
         inquiry = create(email="guest@example.jp", order=order, channel=Inquiry.Channel.ORDER)
     assert inquiry.user is None and inquiry.order == order
@@ -198,7 +197,7 @@ def test_line_message_from_an_unlinked_sender_is_kept_and_answered_in_admin_only
 
 
 def test_reply_template_fills_in_name_and_order_number(member):
-    order = make_order(user=member)
+    order = OrderFactory(user=member)
     inquiry = create(user=member, order=order)
     template = ReplyTemplate.objects.create(
         title="発送", body="{name} 様\nご注文 {order_number} は発送済みです。{other}"

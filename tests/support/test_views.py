@@ -6,8 +6,7 @@ from django.utils.translation import gettext
 
 from shop.support import services
 from shop.support.models import FaqCategory, FaqEntry, Inquiry, InquiryMessage
-
-from .conftest import make_order
+from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def test_member_form_is_prefilled_and_the_inquiry_is_theirs(client, member):
 
 
 def test_inquiry_from_own_order_page_is_about_that_order(client, member):
-    order = make_order(user=member)
+    order = OrderFactory(user=member)
     client.force_login(member)
     detail = client.get(f"/orders/{order.number}/").content.decode()
     assert f'href="/contact/?order={order.number}"' in detail
@@ -59,7 +58,7 @@ def test_inquiry_from_own_order_page_is_about_that_order(client, member):
 
 
 def test_guest_order_placed_in_this_browser_counts(client):
-    order = make_order(email="guest@example.jp")
+    order = OrderFactory(email="guest@example.jp")
     session = client.session
     session["orders"] = [order.number]
     session.save()
@@ -68,7 +67,7 @@ def test_guest_order_placed_in_this_browser_counts(client):
 
 
 def test_someone_elses_order_parameter_is_ignored(client, member, other_member):
-    order = make_order(user=other_member)
+    order = OrderFactory(user=other_member)
     client.force_login(member)
     page = client.get(f"/contact/?order={order.number}")
     assert "data-inquiry-order" not in page.content.decode()

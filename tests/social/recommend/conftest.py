@@ -1,7 +1,6 @@
 """A small known data set: seven products in two sub-categories of "tops", five paid orders, follows, marks, views."""
 
 import datetime
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -10,32 +9,20 @@ from shop.accounts.models import Consent
 from shop.orders.models import Order, OrderLine
 from social.models import Follow, Post
 from social.recommend.models import ProductView
-from tests.factories import CategoryFactory, ProductFactory, VariantFactory
+from tests.factories import CategoryFactory, OrderFactory, ProductFactory, VariantFactory
 from tests.social.conftest import make_member
 
 
 def paid_order(user, products, *, hours_ago: float, quantity: int = 1, status=Order.Status.PAID) -> Order:
     paid_at = timezone.now() - datetime.timedelta(hours=hours_ago)
     subtotal = sum(product.price * quantity for product in products)
-    order = Order.objects.create(
-        number=f"R{uuid.uuid4().hex[:12]}",
-        checkout_token=uuid.uuid4(),
+    order = OrderFactory(
         user=user,
         email=user.email if user else "guest@example.jp",
         status=status,
-        payment_method=Order.PaymentMethod.CARD,
-        ship_name="山田 花子",
-        ship_postal_code="1500001",
-        ship_prefecture="東京都",
-        ship_city="渋谷区",
-        ship_street="神宮前1-2-3",
-        ship_phone="09012345678",
-        shipping_method_name="通常配送",
         delivery_date_min=paid_at.date(),
-        delivery_date_max=paid_at.date(),
         subtotal=subtotal,
         shipping_fee=0,
-        total=subtotal,
         paid_at=paid_at if status != Order.Status.PENDING_PAYMENT else None,
     )
     Order.objects.filter(pk=order.pk).update(created_at=paid_at)
