@@ -228,3 +228,14 @@ def test_a_listing_page_is_the_querysets_page_with_the_total(catalog, filters, d
             assert [product.pk for product in page] == expected[offset : offset + 2]
             assert {getattr(product, TOTAL) for product in page} <= {len(expected)}
             assert all(product.card_image_data is None and product.name for product in page)
+
+
+def test_cards_read_only_the_columns_a_card_shows(db):
+    """A listing builds 24 cards on every view: long texts and dates (a conversion each) are not read, and what the
+    cards show is there without another query."""
+    VariantFactory(product=ProductFactory(description="長い説明" * 100))
+    [card] = selectors.product_list_page(filters=ProductFilters(), offset=0, limit=24)
+    assert {"description", "search_text", "created_at", "updated_at"} <= card.get_deferred_fields()
+    assert {"name", "slug", "brand", "price", "compare_at_price", "in_stock", "category_id"}.isdisjoint(
+        card.get_deferred_fields()
+    )
