@@ -6,31 +6,54 @@ from .selectors import ProductFilters
 MAX_PRICE = 10_000_000
 
 
+SORT_CHOICES = [
+    ("newest", _("Newest")),
+    ("popular", _("Most popular")),
+    ("price_asc", _("Price: low to high")),
+    ("price_desc", _("Price: high to low")),
+    ("relevance", _("Best match")),
+]
+
+
+class FacetField(forms.MultipleChoiceField):
+    """Values to pick from the listing's facets (sizes, colours), given per form as the tuple `values` rather than as
+    Django's choices, which every form normalises and deep-copies (a listing makes a form on every view)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.values = ()
+
+    def valid_value(self, value):
+        return value in self.values
+
+
 class ProductFilterForm(forms.Form):
     """Reads listing filters from the query string. Invalid values are reported and ignored, never a 500."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     price_min = forms.IntegerField(label=_("Min price"), required=False, min_value=0, max_value=MAX_PRICE)
     price_max = forms.IntegerField(label=_("Max price"), required=False, min_value=0, max_value=MAX_PRICE)
-    size = forms.MultipleChoiceField(label=_("Size"), required=False, widget=forms.CheckboxSelectMultiple)
-    colour = forms.MultipleChoiceField(label=_("Colour"), required=False, widget=forms.CheckboxSelectMultiple)
+    size = FacetField(label=_("Size"), required=False)
+    colour = FacetField(label=_("Colour"), required=False)
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
-    sort = forms.ChoiceField(
-        label=_("Sort"),
-        required=False,
-        choices=[
-            ("newest", _("Newest")),
-            ("popular", _("Most popular")),
-            ("price_asc", _("Price: low to high")),
-            ("price_desc", _("Price: high to low")),
-            ("relevance", _("Best match")),
-        ],
-    )
+    # One of SORT_CHOICES (checked in clean_sort: a ChoiceField would copy its choices with every form).
+    sort = forms.CharField(label=_("Sort"), required=False)
+    sort_choices = SORT_CHOICES
 
     def __init__(self, *args, sizes=(), colours=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["size"].choices = [(s, s) for s in sizes]
-        self.fields["colour"].choices = [(c, c) for c in colours]
+        self.fields["size"].values = tuple(sizes)
+        self.fields["colour"].values = tuple(colours)
+
+    def clean_sort(self):
+        sort = self.cleaned_data["sort"]
+        if sort and sort not in dict(SORT_CHOICES):
+            raise forms.ValidationError(
+                forms.ChoiceField.default_error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": sort},
+            )
+        return sort
 
     def clean(self):
         data = super().clean()

@@ -108,6 +108,14 @@ def test_bad_filters_get_a_message_not_an_error(client, knit, query):
     assert 'class="flash error"' in response.content.decode()
 
 
+def test_an_unknown_sort_or_size_is_named_in_the_message_and_ignored(client, knit):
+    for query, value, label in (("sort=evil", "evil", "並び替え"), ("size=XXXL&sort=price_asc", "XXXL", "サイズ")):
+        html = client.get(f"/products/?{query}").content.decode()
+        assert f"<p>{label}: 正しく選択してください。 {value} は候補にありません。</p>" in html
+        assert "ふんわりニット" in html
+    assert '<option value="price_asc" selected>' in html  # the valid filter still applies
+
+
 def test_listing_card_shows_image_tags_brand_name_and_price(client, knit):
     ProductImage.objects.create(product=knit, image="products/knit.jpg", width=800, height=1000, alt="ニット")
     html = client.get("/products/").content.decode()
