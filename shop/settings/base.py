@@ -128,11 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Prepared statements: psycopg prepares a statement once a connection has run it five times, and PostgreSQL then
     # plans it once instead of on every run (planning the related products of a product page took it longer than
-    # running them). They need parameters bound by the server. Off (0) behind a pooler that cannot keep them.
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": env.int("DB_PREPARE_THRESHOLD", default=5) > 0,
-        "prepare_threshold": env.int("DB_PREPARE_THRESHOLD", default=5) or None,
-    }
+    # running them). They need parameters bound by the server. Off (0) behind a pooler that cannot keep them. Added
+    # to the options of DATABASE_URL (e.g. ?sslmode=require), not instead of them.
+    _prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=_prepare_threshold > 0, prepare_threshold=_prepare_threshold or None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

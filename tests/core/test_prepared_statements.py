@@ -31,9 +31,9 @@ def test_a_statement_is_prepared_the_sixth_time_with_server_side_parameters():
     assert "$1" in statement  # the parameters are bound by the server, so one plan serves every value
 
 
-def _options_with(threshold: str) -> str:
+def _options_with(threshold: str, url: str = "postgres://postgres@127.0.0.1:5432/shop") -> str:
     code = "from shop.settings import base; print(base.DATABASES['default']['OPTIONS'])"
-    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/shop", "DB_PREPARE_THRESHOLD": threshold}
+    env = {**os.environ, "DATABASE_URL": url, "DB_PREPARE_THRESHOLD": threshold}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
     )
@@ -43,3 +43,9 @@ def _options_with(threshold: str) -> str:
 def test_a_threshold_of_zero_turns_prepared_statements_and_server_binding_off():
     assert _options_with("0") == "{'server_side_binding': False, 'prepare_threshold': None}"
     assert _options_with("3") == "{'server_side_binding': True, 'prepare_threshold': 3}"
+
+
+def test_the_options_of_database_url_are_kept():
+    assert _options_with("5", "postgres://postgres@db.example.jp:5432/shop?sslmode=require") == (
+        "{'sslmode': 'require', 'server_side_binding': True, 'prepare_threshold': 5}"
+    )
