@@ -47,7 +47,7 @@ def date(value, format_string: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _static_url(path: str, static_url: str) -> str:
-    return static(path)
+    return static(path)  # static_url is only part of the key: a changed STATIC_URL gets new entries
 
 
 def static_url(path: str) -> str:

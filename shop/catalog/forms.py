@@ -13,6 +13,7 @@ SORT_CHOICES = [
     ("price_desc", _("Price: high to low")),
     ("relevance", _("Best match")),
 ]
+SORT_VALUES = frozenset(value for value, _label in SORT_CHOICES)
 
 
 class FacetField(forms.MultipleChoiceField):
@@ -47,7 +48,7 @@ class ProductFilterForm(forms.Form):
 
     def clean_sort(self):
         sort = self.cleaned_data["sort"]
-        if sort and sort not in dict(SORT_CHOICES):
+        if sort and sort not in SORT_VALUES:
             raise forms.ValidationError(
                 forms.ChoiceField.default_error_messages["invalid_choice"],
                 code="invalid_choice",

@@ -32,7 +32,7 @@ def channel_hrefs(urls: dict[str, str], title: str) -> dict[str, str]:
 
 
 def share_labels() -> dict:
-    """The block's texts, escaped (a page with many blocks makes them once)."""
+    """The block's texts, escaped, and its script's URL (a page with many blocks makes them once)."""
     labels = {
         "share": _("Share"),
         "line": _("Send on LINE"),
