@@ -99,7 +99,6 @@ def environment(**options) -> Environment:
         og_image_url=catalog_tags.og_image_url,
         item_count=catalog_tags.item_count,
         stock_left=catalog_tags.stock_left,
-        review_summaries=reviews_tags.review_summaries,
         review_stars=reviews_tags.review_stars,
         review_count=reviews_tags.review_count,
         review_count_short=reviews_tags.review_count_short,
@@ -114,7 +113,6 @@ def environment(**options) -> Environment:
         recommend_block=recommend_tags.recommend_block,
     )
     env.filters.update(
-        card_stars=reviews_tags.card_stars,
         date=date,
         json_ld=shop_tags.json_ld,
         linebreaks=linebreaks_filter,

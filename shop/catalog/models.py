@@ -62,8 +62,24 @@ class Product(TimeStampedModel):
     compare_at_price = models.PositiveIntegerField(_("compare-at price"), null=True, blank=True, editable=False)
     in_stock = models.BooleanField(_("in stock"), default=False, editable=False)
     search_text = models.TextField(editable=False, blank=True)
+    # The published reviews' figures, kept by shop.reviews (services.product_rating_refresh, on every change of a
+    # review) so that cards and the product page show stars without a query to the reviews table per page, as
+    # django-oscar keeps Product.rating. Catalogue code reads them and never writes them.
+    review_count = models.PositiveIntegerField(_("published reviews"), default=0, editable=False)
+    rating_average = models.FloatField(_("average rating"), null=True, blank=True, editable=False)
+    # Reviews per rating, 1 to 5 stars ([] before the first review).
+    rating_counts = models.JSONField(_("reviews per rating"), default=list, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "popularity", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_text",
+            "popularity",
+            "updated_at",
+            "review_count",
+            "rating_average",
+            "rating_counts",
+        ]
+    )
 
     class Meta:
         ordering = ("-created_at",)

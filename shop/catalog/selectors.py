@@ -26,6 +26,8 @@ CARD_FIELDS = (
     "compare_at_price",
     "in_stock",
     "popularity",
+    "review_count",
+    "rating_average",
 )
 
 SORTS = {

@@ -57,35 +57,31 @@ class ReviewPage:
     has_previous: bool
 
 
-# Compiled once per number of products (shop.core.compiled): a listing runs it on every view.
-_SUMMARIES = CompiledQuery(
-    lambda *, product_ids: (
-        Review.objects.filter(product_id__in=product_ids, status=Review.Status.PUBLISHED)
+def review_summary(product) -> ReviewSummary:
+    """The product's published-review average and distribution, from the figures stored on it (no query: see
+    services.product_rating_refresh)."""
+    counts = product.rating_counts or [0] * 5
+    return ReviewSummary(
+        count=product.review_count,
+        average=product.rating_average,
+        distribution={star: counts[star - 1] for star in range(5, 0, -1)},
+    )
+
+
+def rating_figures(*, product_id: int) -> dict:
+    """Product.review_count, rating_average and rating_counts, counted from the product's published reviews."""
+    per_rating = dict(
+        Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
         .order_by()
-        .values("product_id", "rating")
+        .values_list("rating")
         .annotate(n=Count("id"))
-    ),
-    "product_ids",
-)
-
-
-def review_summaries(*, product_ids) -> dict[int, ReviewSummary]:
-    """Average and 1-to-5 distribution of published reviews for many products in ONE query (a count per product
-    and rating: the simplest GROUP BY, cheap to build and to run on every listing)."""
-    ids = {pk for pk in product_ids if pk is not None}
-    summaries = {pk: ReviewSummary() for pk in ids}
-    if not ids:
-        return summaries
-    for row in _SUMMARIES.rows(product_ids=sorted(ids)):
-        product_id, rating, n = row["product_id"], row["rating"], row["n"]
-        summary = summaries[product_id]
-        summary.distribution[rating] = n
-        summary.count += n
-    for summary in summaries.values():
-        if summary.count:
-            stars = sum(rating * n for rating, n in summary.distribution.items())
-            summary.average = round(stars / summary.count, 1)
-    return summaries
+    )
+    count = sum(per_rating.values())
+    return {
+        "review_count": count,
+        "rating_average": round(sum(r * n for r, n in per_rating.items()) / count, 1) if count else None,
+        "rating_counts": [per_rating.get(star, 0) for star in range(1, 6)] if count else [],
+    }
 
 
 def _with_photos(queryset):
@@ -113,8 +109,8 @@ def review_list_published(
     """One page of a product's published reviews, featured first, in one query (photos and the viewer's votes
     included). Pages are found by fetching one row more than shown, so no COUNT query is needed.
 
-    published_count: the product's number of published reviews when the caller has it (review_summaries); with
-    none (most products) the page is empty without a query."""
+    published_count: the product's number of published reviews when the caller has it (Product.review_count);
+    with none (most products) the page is empty without a query."""
     page = max(1, page)
     if published_count == 0:
         return ReviewPage(reviews=[], number=page, has_next=False, has_previous=page > 1)

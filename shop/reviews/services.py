@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from shop.catalog.models import Product
 from shop.core.spam import spam_check
 from shop.notifications.services import notification_enqueue
 from shop.orders.emails import order_context, order_language, site_url
@@ -118,11 +119,37 @@ def review_moderate(*, review_ids, action: str) -> int:
     review_ids = list(review_ids)
     with transaction.atomic():
         count = Review.objects.filter(pk__in=review_ids).update(**changes, updated_at=timezone.now())
+        # update() sends no post_save: the products' stars are counted again here.
+        product_ids = Review.objects.filter(pk__in=review_ids).values_list("product_id", flat=True).distinct()
+        for product_id in sorted(product_ids):
+            product_rating_refresh(product_id=product_id)
         if changes.get("status") == Review.Status.PUBLISHED:
             _send_on_commit(signals.review_published, review_ids)
         elif changes.get("status") == Review.Status.HIDDEN:
             _send_on_commit(signals.review_hidden, review_ids)
     return count
+
+
+def product_rating_refresh(*, product_id: int) -> None:
+    """Count the product's published reviews again into its stored figures (Product.review_count, rating_average,
+    rating_counts), which cards and the product page show. Runs on every save or delete of a review (receivers)
+    and after moderation."""
+    with transaction.atomic():
+        # The product row is locked before counting: of two reviews of one product saved at the same moment, the
+        # second counts after the first committed (each statement sees what is committed), so none is missed.
+        if not Product.objects.select_for_update().filter(pk=product_id).values_list("pk", flat=True):
+            return  # being deleted
+        Product.objects.filter(pk=product_id).update(**selectors.rating_figures(product_id=product_id))
+
+
+def product_ratings_rebuild() -> int:
+    """Count every product's stored review figures again (`manage.py reviews_ratings_rebuild`, after reviews were
+    loaded around the ORM). Returns how many products have published reviews."""
+    with_reviews = set(Review.objects.filter(status=Review.Status.PUBLISHED).values_list("product_id", flat=True))
+    with_figures = set(Product.objects.filter(review_count__gt=0).values_list("pk", flat=True))
+    for product_id in sorted(with_reviews | with_figures):
+        product_rating_refresh(product_id=product_id)
+    return len(with_reviews)
 
 
 def review_request_send(*, order_id: int) -> bool:

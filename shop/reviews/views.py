@@ -30,7 +30,8 @@ def review_list(request, slug):
     if not request.htmx:
         query = request.GET.urlencode()
         return redirect(f"{product.get_absolute_url()}{'?' + query if query else ''}#reviews")
-    return render(request, "reviews/_list.html", review_list_context(request=request, product=product))
+    summary = selectors.review_summary(product)
+    return render(request, "reviews/_list.html", review_list_context(request=request, product=product, summary=summary))
 
 
 def _write(request, *, product: Product, action: str, request_item=None):

@@ -125,16 +125,24 @@ def first_image(product):
     return images[0] if images else None
 
 
+def stars_text(rating) -> str:
+    """★★★★☆ for a rating (rounded to whole stars): cards, review summaries and reviews all show these."""
+    full = int(round(float(rating or 0)))
+    return "★" * full + "☆" * (5 - full)
+
+
 @register.simple_tag
-def product_cards(products, stars=None, badges=None):
+def product_cards(products, badges=None):
     """The <li> cards of a product grid, rendered in Python: a listing shows 24 of them on every page view, where an
-    {% include %} per card costs about four times as much. stars and badges are {product id: HTML} maps from the
-    tags of the layers above (reviews_tags.card_stars, perks_tags.perk_badges), so this layer imports neither.
-    Values are escaped with html.escape (what format_html does per value) and joined as plain strings."""
-    stars, badges = stars or {}, badges or {}
+    {% include %} per card costs about four times as much. The stars come from the review figures stored on each
+    product; badges is a {product id: HTML} map from a tag of a layer above (perks_tags.perk_badges), so this layer
+    does not import it. Values are escaped with html.escape (what format_html does per value) and joined as plain
+    strings."""
+    badges = badges or {}
     sold_out_text, sale_text = escape(_("Sold out")), escape(_("Sale"))  # outside f-strings, for makemessages
     sold_out = f'<span class="tag soldout">{sold_out_text}</span>'
     sale = f'<span class="tag sale">{sale_text}</span>'
+    rated = _("Rated %(average)s out of 5")
     # Slugs are ASCII letters, digits, "-" and "_": the product URL is the same for every card but the slug.
     url_before, url_after = reverse("catalog:product", kwargs={"slug": "-"}).rsplit("-", 1)
     media_url = _media_url()
@@ -147,15 +155,23 @@ def product_cards(products, stars=None, badges=None):
             image = product_img(first_image(product), media_url=media_url)
         brand = f'<p class="brand">{escape(product.brand)}</p>' if product.brand else ""
         was = f"<del>{escape(compare_at)}</del> " if compare_at else ""
+        stars = ""
+        if product.review_count:
+            average = product.rating_average
+            stars = (
+                f'<p class="rating"><span class="stars" aria-hidden="true">{stars_text(average)}</span> '
+                f'<span class="visually-hidden">{escape(rated % {"average": average})}</span>'
+                f'<span class="count">({product.review_count})</span></p>'
+            )
         cards.append(
             f'<li class="card"><a href="{escape(url_before)}{escape(product.slug)}{escape(url_after)}">'
             f'<div class="thumb">{image}{"" if product.in_stock else sold_out}'
             f"{sale if product.in_stock and compare_at else ''}{badges.get(product.pk, '')}</div>"
-            f'{brand}<p class="name">{escape(product.name)}</p>{stars.get(product.pk, "")}'
+            f'{brand}<p class="name">{escape(product.name)}</p>{stars}'
             f'<p class="price">{was}'
             f"<strong>{escape(product.price_money.format_tax_included())}</strong></p></a></li>"
         )
-    return mark_safe("".join(cards))  # noqa: S308 - fixed markup, escaped values, HTML from the tags above
+    return mark_safe("".join(cards))  # noqa: S308 - fixed markup, escaped values, HTML from the tag above
 
 
 # The plurals of the Jinja2 catalogue templates (shop/jinja_env.py: makemessages finds ngettext here, not there).

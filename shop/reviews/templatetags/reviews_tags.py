@@ -1,70 +1,17 @@
 """Review data for catalog templates. Catalog code may not import reviews (a higher layer), but its templates may
-load this library. Each tag runs a fixed number of queries: listings fetch all their cards' ratings in one."""
+load this library. Each tag runs a fixed number of queries; the stars of cards and of a product's summary come from
+the figures stored on the product (Product.review_count, rating_average, rating_counts) with none."""
 
 from django import template
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from shop.catalog.templatetags.catalog_tags import stars_text
 
 from .. import selectors
 
 register = template.Library()
-
-
-def _products(values):
-    for value in values:
-        if value is None or value == "":
-            continue
-        if hasattr(value, "pk"):
-            yield value
-        else:
-            yield from value
-
-
-@register.simple_tag
-def review_summaries(*products_or_lists):
-    """{% review_summaries products other_products product as summaries %}: {product id: ReviewSummary}, one query."""
-    return selectors.review_summaries(product_ids=[p.pk for p in _products(products_or_lists)])
-
-
-@register.filter
-def get(mapping, key):
-    if not mapping or not hasattr(mapping, "get"):
-        return None
-    return mapping.get(key)
-
-
-def _summary(summaries, product):
-    if not summaries or not hasattr(summaries, "get"):
-        return None
-    return summaries.get(product.pk)
-
-
-@register.filter
-def card_stars(summaries) -> dict:
-    """{product id: the stars of its card} for catalog_tags.product_cards, from summaries fetched with
-    review_summaries (products without reviews are left out)."""
-    if not summaries or not hasattr(summaries, "items"):
-        return {}
-    return {pk: _card_stars_html(summary) for pk, summary in summaries.items() if summary.count}
-
-
-def _card_stars_html(summary) -> str:
-    if summary is None or not summary.count:
-        return ""
-    return format_html(
-        '<p class="rating"><span class="stars" aria-hidden="true">{}</span> <span class="visually-hidden">{}</span>'
-        '<span class="count">{}</span></p>',
-        _stars_text(summary.average),
-        _("Rated %(average)s out of 5") % {"average": summary.average},
-        f"({summary.count})",
-    )
-
-
-def _stars_text(rating) -> str:
-    full = int(round(float(rating or 0)))
-    return "★" * full + "☆" * (5 - full)
 
 
 def review_list_context(*, request, product, summary=None) -> dict:
@@ -109,22 +56,21 @@ def review_list_context(*, request, product, summary=None) -> dict:
     }
 
 
-def review_rating_badge(summaries, product):
+def review_rating_badge(product):
     """Average and count next to the price, linking to the reviews (jinja_templates/reviews/_rating_badge.html)."""
-    return {"summary": _summary(summaries, product), "product": product}
+    return {"summary": selectors.review_summary(product), "product": product}
 
 
 _LOOK_UP = object()
 
 
-def product_reviews(context, product, summaries, own_review=_LOOK_UP):
+def product_reviews(context, product, own_review=_LOOK_UP):
     """The reviews section of a product page: summary, distribution, the viewer's own review and one page of reviews
-    (one query, given summaries fetched with review_summaries and the own review if the page already loaded it):
+    (one query, none for a product without published reviews, given the own review if the page already loaded it):
     jinja_templates/reviews/_section.html."""
     request = context["request"]
-    summary = _summary(summaries, product)
+    summary = selectors.review_summary(product)
     data = review_list_context(request=request, product=product, summary=summary)
-    summary = summary or selectors.ReviewSummary()
     data["summary"] = summary
     if own_review is _LOOK_UP:
         own_review = selectors.review_get_own(user=request.user, product_id=product.pk)
@@ -143,7 +89,7 @@ def featured_reviews(limit=6):
 
 @register.simple_tag
 def review_stars(rating):
-    return format_html('<span class="stars" aria-hidden="true">{}</span>', _stars_text(rating))
+    return format_html('<span class="stars" aria-hidden="true">{}</span>', stars_text(rating))
 
 
 @register.filter
