@@ -14,18 +14,26 @@ Translations: write `{{ _("Text") }}` and `{{ _("Hello %(name)s")|format(name=..
 files with Django's template lexer, which extracts exactly that form (`_("...")` as a whole variable, before any
 filter), and the msgids are the ones `{% translate %}` / `{% blocktranslate %}` produce, so the catalogue is shared.
 Plurals are Python functions (e.g. `catalog_tags.item_count`), where `makemessages` finds the `ngettext` call.
+
+Each language has its own compiled copy of every template (`Jinja2`, the backend in TEMPLATES), in which a `_("Text")`
+of a literal text is already the translation (`TranslatedTexts`): a product page has about forty of them, and each
+was a call, a catalogue lookup and an escape on every view.
 """
 
 import functools
 
+import jinja2
 from django.conf import settings
-from django.template import Context, engines, loader
+from django.template import Context, TemplateDoesNotExist, engines, loader
+from django.template.backends import jinja2 as django_jinja2
 from django.template.defaultfilters import linebreaks_filter, truncatechars
 from django.templatetags.static import static
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, override
 from jinja2 import Environment, pass_context
+from jinja2.ext import Extension
+from jinja2.lexer import Token
 
 from shop.catalog.templatetags import catalog_tags
 from shop.core.links import reverse_cached
@@ -120,3 +128,58 @@ def environment(**options) -> Environment:
         truncatechars=truncatechars,
     )
     return env
+
+
+class TranslatedTexts(Extension):
+    """`_("Text")` of a literal text, in a template compiled for one language (`Jinja2`), becomes that language's
+    text when the template is compiled; `_()` of anything else stays a call. Compiled templates then hold the
+    translated, escaped text as a constant, as if it had been written in the template."""
+
+    def filter_stream(self, stream):
+        tokens = list(stream)
+        with override(self.environment.shop_language):
+            index = 0
+            while index < len(tokens):
+                token = tokens[index]
+                call = [t.type for t in tokens[index + 1 : index + 4]]
+                after_dot = index > 0 and tokens[index - 1].type == "dot"
+                if token.test("name:_") and call == ["lparen", "string", "rparen"] and not after_dot:
+                    yield Token(token.lineno, "string", gettext(tokens[index + 2].value))
+                    index += 4
+                else:
+                    yield token
+                    index += 1
+
+
+class Jinja2(django_jinja2.Jinja2):
+    """Django's Jinja2 backend with one environment per language (`TranslatedTexts`): each an overlay of the
+    configured one, sharing its globals, filters and loader, with its own cache of compiled templates. With no
+    language active, the configured environment, where `_()` is a call."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self._by_language: dict[str, Environment] = {}
+
+    def _environment(self) -> Environment:
+        language = get_language()
+        if language is None:
+            return self.env
+        env = self._by_language.get(language)
+        if env is None:
+            env = self.env.overlay(extensions=[TranslatedTexts], cache_size=400)  # Jinja2's default size
+            env.shop_language = language
+            self._by_language[language] = env
+        return env
+
+    def from_string(self, template_code):
+        return django_jinja2.Template(self._environment().from_string(template_code), self)
+
+    def get_template(self, template_name):
+        try:
+            return django_jinja2.Template(self._environment().get_template(template_name), self)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateDoesNotExist(exc.name, backend=self) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            error = django_jinja2.TemplateSyntaxError(exc.args)
+            error.template_debug = django_jinja2.get_exception_info(exc)
+            raise error from exc

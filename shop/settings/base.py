@@ -105,7 +105,8 @@ TEMPLATES = [
     },
     {
         # The most visited pages (shop/jinja_env.py says why), with the same context processors.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "shop.jinja_env.Jinja2",
+        "NAME": "jinja2",
         "DIRS": [BASE_DIR / "jinja_templates"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "shop.jinja_env.environment", "context_processors": []},

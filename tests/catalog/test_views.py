@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.text import Truncator
 
 from shop.catalog.models import Product, ProductImage
 from shop.catalog.templatetags.catalog_tags import first_image, product_img
@@ -69,6 +70,17 @@ def test_product_page_has_link_preview_tags_and_json_ld(client, knit):
     offers = {offer["sku"]: offer for offer in data["offers"]}
     assert offers["K-NV-L"]["availability"] == "https://schema.org/OutOfStock"
     assert offers["K-NV-M"]["price"] == "4990" and offers["K-NV-M"]["priceCurrency"] == "JPY"
+
+
+@pytest.mark.parametrize("length", [60, 100, 300])
+def test_link_preview_descriptions_are_the_description_cut_to_120_and_80_characters(client, knit, length):
+    description = ("ふんわり柔らかい" * 40)[:length]
+    Product.objects.filter(pk=knit.pk).update(description=description)
+    html = client.get(knit.get_absolute_url()).content.decode()
+    assert f'<meta name="description" content="{Truncator(description).chars(120)}">' in html
+    assert f'<meta property="og:description" content="{Truncator(description).chars(120)}">' in html
+    short = f"¥4,990（税込） {Truncator(description).chars(80)}"
+    assert f'<meta name="twitter:description" content="{short}">' in html
 
 
 def test_json_ld_cannot_be_broken_out_of(client, knit):

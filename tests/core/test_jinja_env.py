@@ -68,6 +68,23 @@ def test_translation_follows_the_active_language():
         assert render('{{ _("Add to cart") }} {{ item_count(1) }}') == "Add to cart 1 item"
 
 
+def test_literal_texts_are_translated_once_per_language_when_compiled():
+    """shop.jinja_env.TranslatedTexts: each language compiles its own copy, with the translated text as a constant."""
+    backend = engines["jinja2"]
+    source = '{{ _("Add to cart") }}|{{ _(label) }}|{{ _("<b>&") }}|{{ tools._("Cart") }}'
+    context = {"label": "Cart", "tools": {"_": lambda text: f"called {text}"}}
+    with translation.override("ja"):
+        assert "カートに入れる" in backend._environment().compile(source, raw=True)
+        assert render(source, **context) == "カートに入れる|カート|&lt;b&gt;&amp;|called Cart"
+    with translation.override("en"):
+        code = backend._environment().compile(source, raw=True)
+        assert "Add to cart" in code and "カート" not in code
+        assert render(source, **context) == "Add to cart|Cart|&lt;b&gt;&amp;|called Cart"
+    with translation.override(None):  # no language: the configured environment, where _() is a call
+        assert backend._environment() is backend.env
+        assert render(source, **context) == "Add to cart|Cart|&lt;b&gt;&amp;|called Cart"
+
+
 def _normalised(html: str) -> str:
     html = re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1TOKEN", html)
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
