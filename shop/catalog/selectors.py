@@ -1,7 +1,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 
@@ -103,13 +103,14 @@ def search_terms(q: str) -> list[str]:
 def _for_cards(qs: QuerySet[Product]) -> QuerySet[Product]:
     """What a product card needs: no long text columns, and its first image as a column of the same query
     (`card_image_data`, read by catalog_tags.first_image): a prefetch would cost a query and, in Python, more than
-    the rest of the listing's data."""
+    the rest of the listing's data. The image is a JSON object left as text: catalog_tags makes a card's image
+    markup from the text once per process, not decoding it on every view."""
     first_image = (
         ProductImage.objects.filter(product=OuterRef("pk"))
         .order_by("position", "id")
         .values(data=JSONObject(**{name: name for name in CARD_IMAGE_FIELDS}))[:1]
     )
-    return qs.only(*CARD_FIELDS).annotate(card_image_data=Subquery(first_image))
+    return qs.only(*CARD_FIELDS).annotate(card_image_data=Subquery(first_image, output_field=TextField()))
 
 
 def product_base_queryset() -> QuerySet[Product]:

@@ -65,9 +65,10 @@ class Money:
             number = f"{value:,}"
         return f"{sign}{_SYMBOL[self.currency]}{number}"
 
-    def format_tax_included(self) -> str:
-        """Japan's total-price display rule (総額表示): "¥1,980（税込）"."""
-        return _("%(price)s (tax incl.)") % {"price": self.format()}
+    def format_tax_included(self, label: str = "") -> str:
+        """Japan's total-price display rule (総額表示): "¥1,980（税込）". A page formatting many prices passes
+        `label=tax_included_label()`, looked up once."""
+        return (label or tax_included_label()) % {"price": self.format()}
 
     def __str__(self) -> str:
         return self.format()
@@ -79,6 +80,11 @@ class Money:
             return str(self.amount)
         whole, fraction = divmod(self.amount, 10**exponent)
         return f"{whole}.{fraction:0{exponent}d}"
+
+
+def tax_included_label() -> str:
+    """The current language's "%(price)s (tax incl.)", for Money.format_tax_included."""
+    return _("%(price)s (tax incl.)")
 
 
 def money_property(field: str, *, currency_from: str = "currency") -> property:

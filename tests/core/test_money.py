@@ -3,7 +3,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.core.money import Money
+from shop.core.money import Money, tax_included_label
 
 
 def test_format_jpy_has_no_decimals_and_groups_thousands():
@@ -22,6 +22,8 @@ def test_tax_included_label_follows_language():
         assert Money(1980).format_tax_included() == "¥1,980（税込）"
     with translation.override("en"):
         assert Money(1980).format_tax_included() == "¥1,980 (tax incl.)"
+        label = tax_included_label()  # looked up once for many prices
+        assert Money(1980).format_tax_included(label) == "¥1,980 (tax incl.)"
 
 
 def test_rejects_floats_and_mixed_currencies():
