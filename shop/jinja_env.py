@@ -24,7 +24,7 @@ import functools
 
 import jinja2
 from django.conf import settings
-from django.template import Context, TemplateDoesNotExist, engines, loader
+from django.template import Context, TemplateDoesNotExist, engines
 from django.template.backends import jinja2 as django_jinja2
 from django.template.defaultfilters import linebreaks_filter, truncatechars
 from django.templatetags.static import static
@@ -76,14 +76,15 @@ def _with_context(function):
     return pass_context(lambda context, *args, **kwargs: function(context, *args, **kwargs))
 
 
-def _inclusion(function, template_name: str, *, takes_context: bool = False):
-    """An inclusion tag as a Jinja2 global: `function` makes the variables of `template_name` (of either engine)."""
+def _inclusion(function, template_name: str):
+    """A Django inclusion tag (taking the context) as a Jinja2 global: `function` makes the variables of the Jinja2
+    template `template_name`, rendered in the page's own environment (its language)."""
 
     @pass_context
     def render(context, *args, **kwargs):
-        data = function(context, *args, **kwargs) if takes_context else function(*args, **kwargs)
+        data = function(context, *args, **kwargs)
         data.setdefault("csrf_token", context.get("csrf_token"))
-        return mark_safe(loader.get_template(template_name).render(data))  # noqa: S308 - a template's output
+        return mark_safe(context.environment.get_template(template_name).render(data))  # noqa: S308 - its output
 
     return render
 
@@ -109,14 +110,13 @@ def environment(**options) -> Environment:
         stock_left=catalog_tags.stock_left,
         review_stars=reviews_tags.review_stars,
         review_count=reviews_tags.review_count,
-        review_count_short=reviews_tags.review_count_short,
         star_count=reviews_tags.star_count,
-        review_rating_badge=_inclusion(reviews_tags.review_rating_badge, "reviews/_rating_badge.html"),
-        product_reviews=_inclusion(reviews_tags.product_reviews, "reviews/_section.html", takes_context=True),
+        review_count_short=reviews_tags.review_count_short,
+        product_reviews=_inclusion(reviews_tags.product_reviews, "reviews/_section.html"),
         perk_badges=_with_context(perks_tags.perk_badges),
         product_access=_with_context(perks_tags.product_access),
         product_viewer=_with_context(social_tags.product_viewer),
-        product_social=_inclusion(social_tags.product_social, "social/_product_social.html", takes_context=True),
+        product_social=_inclusion(social_tags.product_social, "social/_product_social.html"),
         share_buttons=_with_context(shares_tags.share_buttons),
         recommend_block=recommend_tags.recommend_block,
     )
@@ -125,6 +125,8 @@ def environment(**options) -> Environment:
         json_ld=shop_tags.json_ld,
         linebreaks=linebreaks_filter,
         media_url=reviews_tags.media_url,
+        person_name=social_tags.person_name,
+        author_name=social_tags.author_name,
         truncatechars=truncatechars,
     )
     return env

@@ -27,9 +27,9 @@ def product_viewer(context, product):
     return selectors.product_viewer(viewer=context["request"].user, product_id=product.pk)
 
 
-@register.inclusion_tag("social/_product_social.html", takes_context=True)
 def product_social(context, product, viewer):
-    """On the product page: want/own buttons and what people the viewer follows said (reviews first)."""
+    """On the product page (jinja_templates/social/_product_social.html): want/own buttons and what people the
+    viewer follows said (reviews first)."""
     request = context["request"]
     return {
         "request": request,

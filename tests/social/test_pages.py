@@ -103,12 +103,20 @@ def test_want_own_buttons_on_product_page(client, member, other, product):
     services.follow_set(follower=member, followee_id=other.pk, on=True)
     services.product_mark_set(user=other, product_id=product.pk, kind="own", on=True)
     body = client.get(product.get_absolute_url()).content.decode()
-    assert "たろう" in body and 'name="kind" value="want"' in body
+    assert "たろう" in body and "がもっています" in body and 'name="kind" value="want"' in body
+    assert 'name="csrfmiddlewaretoken"' in body[body.index('class="mark-buttons"') :]
     for _ in range(2):
         client.post("/feed/mark/", {"product": product.pk, "kind": "want", "on": "1"}, HTTP_HX_REQUEST="true")
     assert Post.objects.filter(author=member, kind="want").count() == 1
     client.post("/feed/mark/", {"product": product.pk, "kind": "want"})
     assert not Post.objects.filter(author=member, kind="want").exists()
+
+
+def test_a_visitor_is_asked_to_sign_in_to_mark_a_product(client, product):
+    body = client.get(product.get_absolute_url() + "?rsort=helpful").content.decode()
+    sign_in = f'<a href="/accounts/login/?next=/p/{product.slug}/%3Frsort%3Dhelpful">'
+    assert sign_in in body and "ログインすると「きになる」「もってる」を登録できます。" in body
+    assert 'class="mark-buttons"' not in body
 
 
 def test_new_post_form_with_tag(client, member, product):

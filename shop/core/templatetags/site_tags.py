@@ -11,12 +11,11 @@ from functools import lru_cache
 
 from django import template
 from django.conf import settings
-from django.template import engines
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -151,7 +150,7 @@ def _csrf_input(context) -> str:
 
 @register.simple_tag(takes_context=True)
 def site_header(context):
-    """The site header: search, account links, cart badge (orders/_badge.html) and the top-level categories."""
+    """The site header: search, account links, cart badge and the top-level categories."""
     labels = _labels_now()
     request = context["request"]
     user = context.get("user")
@@ -160,18 +159,22 @@ def site_header(context):
         parts += [labels.signed_in, _csrf_input(context), labels.signed_in_after_token]
     else:
         parts.append(labels.signed_out)
-    count = context.get("cart_count", 0)
-    badge = (
-        engines["django"]
-        .engine.get_template("orders/_badge.html")
-        .render(template.Context({"cart_count": count() if callable(count) else count}, autoescape=True))
-    )
-    parts += [labels.cart_start, badge, "</a>\n    </nav>\n  </div>\n", labels.categories_start]
+    parts += [labels.cart_start, cart_badge(context.get("cart_count", 0)), "</a>\n    </nav>\n  </div>\n"]
+    parts.append(labels.categories_start)
     nodes = context.get("nav_categories") or ()
     for node in nodes() if callable(nodes) else nodes:
         parts.append(f'<a href="{escape(node.category.get_absolute_url())}">{escape(node.category.name)}</a>')
     parts.append("\n  </nav>\n</header>")
     return mark_safe("".join(parts))  # noqa: S308 - fixed markup and escaped values
+
+
+@register.simple_tag
+def cart_badge(count, oob: bool = False):
+    """The cart count in the header; `oob` when an htmx response swaps it in after the cart changed."""
+    count = int((count() if callable(count) else count) or 0)
+    label = escape(ngettext("%(n)s item in cart", "%(n)s items in cart", count) % {"n": count})
+    swap = 'hx-swap-oob="true"' if oob else ""
+    return mark_safe(f'<span id="cart-badge" class="badge" {swap} aria-label="{label}">{count}</span>')  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)

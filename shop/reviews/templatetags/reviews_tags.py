@@ -56,11 +56,6 @@ def review_list_context(*, request, product, summary=None) -> dict:
     }
 
 
-def review_rating_badge(product):
-    """Average and count next to the price, linking to the reviews (jinja_templates/reviews/_rating_badge.html)."""
-    return {"summary": selectors.review_summary(product), "product": product}
-
-
 _LOOK_UP = object()
 
 

@@ -4,11 +4,15 @@ The markup is made in Python (`share_block`), its one home: the product page, a 
 feed (social.templatetags.feed_tags, ten to forty a page) show it.
 """
 
+import functools
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.templatetags.static import static
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shop.core.links import absolute_url, reverse_cached
@@ -32,7 +36,12 @@ def channel_hrefs(urls: dict[str, str], title: str) -> dict[str, str]:
 
 
 def share_labels() -> dict:
-    """The block's texts, escaped, and its script's URL (a page with many blocks makes them once)."""
+    """The block's texts, escaped, and its script's URL, in the current language (looked up once per language)."""
+    return _share_labels(get_language(), settings.STATIC_URL)
+
+
+@functools.lru_cache(maxsize=16)
+def _share_labels(language: str | None, static_url: str) -> dict:
     labels = {
         "share": _("Share"),
         "line": _("Send on LINE"),
@@ -44,32 +53,34 @@ def share_labels() -> dict:
         "native": _("Share…"),
         "link": _("Link to share"),
     }
-    return {key: conditional_escape(label) for key, label in labels.items()} | {"js": static("shares/share.js")}
+    # static_url is part of the key only: a changed STATIC_URL gets new entries.
+    return {key: escape(label) for key, label in labels.items()} | {"js": escape(static("shares/share.js"))}
 
 
 def share_block(hrefs: dict[str, str], labels: dict | None = None) -> str:
     """The share block for channel_hrefs(...): a link per channel, copy and share-sheet buttons (shown by share.js),
-    and the link to copy by hand."""
-    return format_html(
-        '<section class="share" data-share aria-label="{share}">\n'
+    and the link to copy by hand. Built as one f-string of escaped values (a feed page has up to forty)."""
+    t = labels or share_labels()
+    h = {key: escape(value) for key, value in hrefs.items()}
+    return mark_safe(  # noqa: S308 - fixed markup and escaped values
+        f'<section class="share" data-share aria-label="{t["share"]}">\n'
         '  <ul class="share-buttons">\n'
-        '    <li><a class="button share-line" href="{line_href}" target="_blank" rel="noopener noreferrer">'
-        "{line}</a></li>\n"
-        '    <li><a class="button share-x" href="{x_href}" target="_blank" rel="noopener noreferrer">{x}</a></li>\n'
-        '    <li><a class="button share-facebook" href="{facebook_href}" target="_blank" '
-        'rel="noopener noreferrer">{facebook}</a></li>\n'
-        '    <li><button type="button" class="share-copy" data-share-copy data-url="{copy_url}" '
-        'data-done="{copied}" data-failed="{copy_failed}" hidden>{copy}</button></li>\n'
-        '    <li><button type="button" class="share-native" data-share-native data-url="{native_url}" '
-        'data-title="{title}" hidden>{native}</button></li>\n'
+        f'    <li><a class="button share-line" href="{h["line_href"]}" target="_blank" rel="noopener noreferrer">'
+        f"{t['line']}</a></li>\n"
+        f'    <li><a class="button share-x" href="{h["x_href"]}" target="_blank" rel="noopener noreferrer">'
+        f"{t['x']}</a></li>\n"
+        f'    <li><a class="button share-facebook" href="{h["facebook_href"]}" target="_blank" '
+        f'rel="noopener noreferrer">{t["facebook"]}</a></li>\n'
+        f'    <li><button type="button" class="share-copy" data-share-copy data-url="{h["copy_url"]}" '
+        f'data-done="{t["copied"]}" data-failed="{t["copy_failed"]}" hidden>{t["copy"]}</button></li>\n'
+        f'    <li><button type="button" class="share-native" data-share-native data-url="{h["native_url"]}" '
+        f'data-title="{h["title"]}" hidden>{t["native"]}</button></li>\n'
         "  </ul>\n"
-        '  <label class="share-link">{link} <input type="text" readonly value="{copy_url}" data-share-input>'
-        "</label>\n"
+        f'  <label class="share-link">{t["link"]} <input type="text" readonly value="{h["copy_url"]}" '
+        "data-share-input></label>\n"
         '  <p class="share-status" data-share-status aria-live="polite"></p>\n'
         "</section>\n"
-        '<script src="{js}" defer></script>\n',
-        **hrefs,
-        **(labels or share_labels()),
+        f'<script src="{t["js"]}" defer></script>\n'
     )
 
 
