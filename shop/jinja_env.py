@@ -8,7 +8,7 @@ the README's Performance section). Every other page, the e-mails and the admin s
 
 The templates call the same Python as their Django counterparts: the tags below come from the apps' template tag
 libraries (this module, like `shop.urls`, sits above the layers), and small Django partials that other pages share
-(helpful votes, want/own buttons) are rendered by `django_include` rather than copied.
+(helpful votes) are rendered by `django_include` rather than copied.
 
 Translations: write `{{ _("Text") }}` and `{{ _("Hello %(name)s")|format(name=...) }}`. `makemessages` reads these
 files with Django's template lexer, which extracts exactly that form (`_("...")` as a whole variable, before any

@@ -106,8 +106,12 @@ def test_want_own_buttons_on_product_page(client, member, other, product):
     assert "たろう" in body and "がもっています" in body and 'name="kind" value="want"' in body
     assert 'name="csrfmiddlewaretoken"' in body[body.index('class="mark-buttons"') :]
     for _ in range(2):
-        client.post("/feed/mark/", {"product": product.pk, "kind": "want", "on": "1"}, HTTP_HX_REQUEST="true")
+        swap = client.post("/feed/mark/", {"product": product.pk, "kind": "want", "on": "1"}, HTTP_HX_REQUEST="true")
     assert Post.objects.filter(author=member, kind="want").count() == 1
+    buttons = swap.content.decode()  # the buttons htmx swaps in: "want" pressed, a form token in each form
+    assert buttons.startswith(f'<div class="mark-buttons" id="mark-{product.pk}">')
+    assert '<button type="submit" class="mark on" aria-pressed="true">★ きになる</button>' in buttons
+    assert buttons.count('name="csrfmiddlewaretoken" value="') == 2
     client.post("/feed/mark/", {"product": product.pk, "kind": "want"})
     assert not Post.objects.filter(author=member, kind="want").exists()
 
