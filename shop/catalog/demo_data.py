@@ -24,6 +24,7 @@ from shop.accounts.models import User
 from shop.accounts.privacy_services import legal_accept_current
 
 from .models import Category, Feature, Product, ProductImage, Variant
+from .selectors import on_sale_counts_forget
 from .services import product_sync_from_variants
 
 DEFAULT_SEED = 20261224
@@ -602,6 +603,7 @@ def demo_features_ensure(*, seed: int = DEFAULT_SEED, now: datetime | None = Non
         limited = list(features[0].products.order_by("pk").values_list("pk", flat=True)[:2])
         for days, pk in zip((14, 30), limited, strict=False):
             Product.objects.filter(pk=pk).update(available_until=now + timedelta(days=days))
+        on_sale_counts_forget()  # update() sends no post_save
     return features
 
 

