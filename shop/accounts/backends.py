@@ -10,14 +10,26 @@ Sessions record the path of the backend that signed the user in, so changing AUT
 Django's ModelBackend to this one signed out the members who were signed in before (once, at that deploy).
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Expression, OuterRef, Subquery
 
 from shop.core.compiled import CompiledQuery
 
 from .models import Consent
 from .otp import DEVICE_MODELS
+
+# Values of the layers above read with the user, in the same statement: {attribute: a function giving the
+# expression, correlated on the user as OuterRef("pk")}. Registered in their AppConfig.ready (user_extra_register),
+# before the statement is first built.
+_USER_EXTRAS: dict[str, Callable[[], Expression]] = {}
+
+
+def user_extra_register(name: str, expression: Callable[[], Expression]) -> None:
+    """Read `expression()` with every signed-in user as `user.<name>` (e.g. shop.orders: the cart badge's units)."""
+    _USER_EXTRAS[name] = expression
 
 
 def _user_queryset(*, pk: int):
@@ -29,7 +41,9 @@ def _user_queryset(*, pk: int):
     analytics = Consent.objects.filter(user=OuterRef("pk"), purpose=Consent.Purpose.ANALYTICS)
     latest_analytics = analytics.order_by("-created_at", "-id").values("granted")[:1]
     return user_model._default_manager.filter(pk=pk).annotate(
-        has_two_factor=has_two_factor, analytics_consent=Subquery(latest_analytics)
+        has_two_factor=has_two_factor,
+        analytics_consent=Subquery(latest_analytics),
+        **{name: expression() for name, expression in _USER_EXTRAS.items()},
     )
 
 

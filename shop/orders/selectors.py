@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Expression, OuterRef, Prefetch, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from shop.catalog.models import ProductImage
 from shop.core.compiled import CompiledQuery
@@ -33,22 +34,37 @@ def cart_find(*, user, session) -> Cart | None:
     return Cart.objects.filter(token=token, user__isnull=True).first() if token else None
 
 
-# A member's units, compiled once (shop.core.compiled): the badge is on every page a member sees.
-_MEMBER_UNITS = CompiledQuery(
-    lambda *, user_id: (
-        CartLine.objects.filter(cart__user_id=user_id)
+def _member_units(user):
+    """A member's units in their cart (none: no row); `user` an id or OuterRef("pk")."""
+    return (
+        CartLine.objects.filter(cart__user_id=user)
         .order_by()
         .values("cart__user_id")
         .annotate(total=Sum("quantity"))
         .values("total")
-    ),
+    )
+
+
+def member_cart_units() -> Expression:
+    """The units as a column of the user's own statement (shop.accounts.backends.user_extra_register, in
+    OrdersConfig.ready): the badge is on every page a member sees, and this saves it a statement."""
+    return Coalesce(Subquery(_member_units(OuterRef("pk"))), 0)
+
+
+# A member's units, compiled once (shop.core.compiled), when the user was not read with them.
+_MEMBER_UNITS = CompiledQuery(
+    lambda *, user_id: _member_units(user_id),
     "user_id",
 )
 
 
-def cart_item_count(*, user, session) -> int:
-    """Units in the cart, in one query, for the header badge."""
+def cart_item_count(*, user, session, user_read_now: bool = False) -> int:
+    """Units in the cart, in one query, for the header badge. user_read_now: nothing changed the cart since the user
+    was read, so their `cart_units` (member_cart_units) are current."""
     if user is not None and user.is_authenticated:
+        units = getattr(user, "cart_units", None)
+        if user_read_now and units is not None:
+            return units
         rows = _MEMBER_UNITS.rows(user_id=user.pk)
         return rows[0]["total"] if rows else 0
     token = session.get(SESSION_CART_KEY)
