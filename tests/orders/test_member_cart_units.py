@@ -37,7 +37,9 @@ def test_a_members_pages_show_the_units_without_a_statement_of_their_own(client)
     with CaptureQueriesContext(connection) as queries:
         html = client.get("/products/").content.decode()
     assert badge(html) == 5
-    assert not [q for q in queries.captured_queries if "orders_cartline" in q["sql"] and "accounts_user" not in q["sql"]]
+    assert not [
+        q for q in queries.captured_queries if "orders_cartline" in q["sql"] and "accounts_user" not in q["sql"]
+    ]
 
     variant = VariantFactory(stock=10)
     client.post(reverse("orders:cart_add"), {"variant": variant.pk, "quantity": 4})
