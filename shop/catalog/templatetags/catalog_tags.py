@@ -137,10 +137,11 @@ def first_image(product):
     return images[0] if images else None
 
 
-def stars_text(rating) -> str:
-    """★★★★☆ for a rating (rounded to whole stars): cards, review summaries and reviews all show these."""
+def stars_html(rating) -> str:
+    """★★★★☆ for a rating (rounded to whole stars), hidden from screen readers (the text beside it says it): cards,
+    review summaries and reviews all show these (reviews_tags.review_stars)."""
     full = int(round(float(rating or 0)))
-    return "★" * full + "☆" * (5 - full)
+    return f'<span class="stars" aria-hidden="true">{"★" * full}{"☆" * (5 - full)}</span>'
 
 
 @register.simple_tag
@@ -171,7 +172,7 @@ def product_cards(products, badges=None):
         if product.review_count:
             average = product.rating_average
             stars = (
-                f'<p class="rating"><span class="stars" aria-hidden="true">{stars_text(average)}</span> '
+                f'<p class="rating">{stars_html(average)} '
                 f'<span class="visually-hidden">{escape(rated % {"average": average})}</span>'
                 f'<span class="count">({product.review_count})</span></p>'
             )
