@@ -86,7 +86,7 @@ def product_detail(request, slug):
             "variants": variants,
             "images": images,
             "selected_variant": first_buyable,
-            "related": selectors.product_related(product=product, tree=category_tree_for_request(request)),
+            "related": selectors.product_related(page=page, tree=category_tree_for_request(request)),
             "json_ld": product_json_ld(request=request, product=product, variants=variants, images=images),
             "category_tree": category_tree_for_request(request),
         },

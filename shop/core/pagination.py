@@ -2,8 +2,8 @@
 
 Django's Paginator counts first (SELECT COUNT(*)) to validate the page number, then reads the page: two queries
 and two ORM compilations on every listing view. `CountedPaginator.get_page` reads the page with the total as an
-extra column (`with_total`), so the total comes with the rows. Only a page past the end (or an empty list) costs a
-count and, for a page past the end, the read of the last page, as Paginator.get_page gives.
+extra column (`with_total`), so the total comes with the rows. An empty first page means an empty list (no count);
+only a page past the end costs a count and the read of the last page, as Paginator.get_page gives.
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -54,6 +54,10 @@ class CountedPaginator(Paginator):
         if rows:
             self.__dict__["count"] = getattr(rows[0], TOTAL)
             return self._get_page(rows, number, self)
+        if number == 1 and self.allow_empty_first_page:
+            # The first page is empty: there is nothing at all (a search that finds nothing), no count needed.
+            self.__dict__["count"] = 0
+            return self._get_page([], 1, self)
         # Past the end, or nothing at all: count, then the last page (Paginator.get_page's answer).
         self._queryset()
         return super().get_page(number)

@@ -6,9 +6,10 @@ from django.db.utils import ConnectionHandler
 from django.utils import timezone
 
 from shop.catalog import selectors
-from shop.catalog.models import Product
+from shop.catalog.models import Product, ProductImage
 from shop.catalog.selectors import ProductFilters
 from shop.catalog.services import product_sync_from_variants
+from shop.catalog.templatetags import catalog_tags
 from shop.core.pagination import TOTAL
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
@@ -153,7 +154,8 @@ def test_facets_list_sizes_in_shop_order(catalog):
 def test_related_products_prefer_same_category(catalog):
     sibling = ProductFactory(category=catalog["knit"], name="ケーブルニット")
     VariantFactory(product=sibling)
-    related = selectors.product_related(product=catalog["mohair"], tree=selectors.category_tree())
+    page = selectors.product_get_for_page(slug=catalog["mohair"].slug)
+    related = selectors.product_related(page=page, tree=selectors.category_tree())
     assert [p.name for p in related][:2] == ["ケーブルニット", "リネンシャツ"]
     assert catalog["tote"] not in related
 
@@ -174,29 +176,52 @@ def test_related_products_fill_from_the_top_level_category_in_stock_and_popular_
         product(shirts, f"シャツ{n}", popularity=50 + n)
     product(catalog["bags"], "人気バッグ", popularity=999)
     tree = selectors.category_tree()
-    mohair, shirt = (selectors.product_get_for_page(slug=p.slug).product for p in (catalog["mohair"], made["シャツ0"]))
-    # Three in stock and one sold out in the same category, then the most popular of the other categories under
-    # Tops, in one statement.
+    mohair, shirt, bag = (
+        selectors.product_get_for_page(slug=p.slug) for p in (catalog["mohair"], made["シャツ0"], made["人気バッグ"])
+    )
+    # Three in stock and one sold out in the same category (read with the product), then the most popular of the
+    # other categories under Tops: one more statement.
     with django_assert_num_queries(1):
-        related = selectors.product_related(product=mohair, tree=tree)
+        related = selectors.product_related(page=mohair, tree=tree)
     knits, shirts_first = [f"ニット{n}" for n in (2, 1, 0)], [f"シャツ{n}" for n in (8, 7, 6, 5)]
     assert [p.name for p in related] == [*knits, "売り切れニット", *shirts_first]
     assert len(related) == selectors.RELATED_LIMIT
-    # A category with enough products of its own shows only those.
-    with django_assert_num_queries(1):
-        related = selectors.product_related(product=shirt, tree=tree)
+    # A category with enough products of its own shows only those, read with the product.
+    with django_assert_num_queries(0):
+        related = selectors.product_related(page=shirt, tree=tree)
     assert [p.name for p in related] == [f"シャツ{n}" for n in range(8, 0, -1)]
-    # A category alone under its top level (Bags): its own products only.
-    bag = selectors.product_get_for_page(slug=made["人気バッグ"].slug).product
-    assert [p.name for p in selectors.product_related(product=bag, tree=tree)] == ["キャンバストート"]
+    # A category alone under its top level (Bags): its own products only, and no statement for others.
+    with django_assert_num_queries(0):
+        assert [p.name for p in selectors.product_related(page=bag, tree=tree)] == ["キャンバストート"]
 
 
-def test_the_related_products_statement_compiles_for_sqlite_too():
-    """The demo runs on SQLite, which takes no LIMIT in the parts of a UNION (Django refuses to compile one)."""
+def test_related_cards_have_what_a_listing_card_has(catalog):
+    """The cards read with the product (JSON rows) carry the same values and image markup as a listing's cards."""
+    sibling = ProductFactory(category=catalog["knit"], name="ケーブルニット", compare_at_price=9900)
+    VariantFactory(product=sibling)
+    ProductImage.objects.create(
+        product=sibling, image="products/knit.jpg", width=800, height=600, alt="編み目", renditions={"source": "x"}
+    )
+    page = selectors.product_get_for_page(slug=catalog["mohair"].slug)
+    (from_page,) = (card for card in page.related if card.pk == sibling.pk)
+    listing = selectors.product_list_page(filters=ProductFilters(), offset=0, limit=50)
+    (from_listing,) = (card for card in listing if card.pk == sibling.pk)
+    for name in selectors.CARD_FIELDS:
+        assert getattr(from_page, name) == getattr(from_listing, name), name
+    assert from_page.card_image_data == from_listing.card_image_data
+    assert catalog_tags.product_cards([from_page]) == catalog_tags.product_cards([from_listing])
+    assert "編み目" in catalog_tags.product_cards([from_page])
+
+
+def test_the_product_page_statements_compile_for_sqlite_too():
+    """The demo runs on SQLite (JSONRows has its own SQL there; the demo's smoke run executes them)."""
     sqlite = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
-    queryset = selectors._related_queryset(category_id=1, other_ids=[2, 3], product_id=4)
-    sql, _params = queryset.query.get_compiler(connection=sqlite).as_sql()
-    assert "UNION ALL" in sql
+    for queryset in (
+        selectors._product_page_queryset(slug="a"),
+        selectors._related_others_queryset(category_ids=[2, 3]),
+    ):
+        sql, _params = queryset.query.get_compiler(connection=sqlite).as_sql()
+        assert "json_group_array" in sql or "LIMIT 8" in sql
 
 
 LISTING_FILTERS = [

@@ -48,3 +48,14 @@ def test_past_the_end_counts_and_gives_the_last_page(products, django_assert_num
 def test_an_empty_list_is_page_one_of_one(db):
     page = CountedPaginator(Product.objects.none(), 24).get_page("3")
     assert (page.number, list(page), page.paginator.count, page.paginator.num_pages) == (1, [], 0, 1)
+
+
+@pytest.mark.parametrize("number", [None, "1", 2, 0])
+def test_an_empty_list_is_one_query_from_any_page_number(products, number, django_assert_num_queries):
+    # An empty first page says there is nothing (a search that finds nothing): no count. Page 2 reads, then counts;
+    # page 0 counts (Paginator.get_page's last page), and the last page of nothing needs no read.
+    nothing = products.filter(slug="none")
+    with django_assert_num_queries(1 if number in (None, "1", 0) else 2):
+        page = CountedPaginator(nothing, 24).get_page(number)
+    assert (page.number, list(page), page.paginator.count, page.paginator.num_pages) == (1, [], 0, 1)
+    assert not page.has_next() and not page.has_previous()
