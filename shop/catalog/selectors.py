@@ -236,9 +236,13 @@ _LISTING_IDS = CompiledQuery(
     *_LIST_VALUES,
     shape=("in_stock", "sort"),
 )
-_LISTING_PLAIN = CompiledQuery(_product_list_queryset, *_LIST_VALUES, shape=("in_stock", "sort"))
+# Whole categories or everything, with no other filter: the same plan suits every value (shop.core.compiled).
+_LISTING_PLAIN = CompiledQuery(_product_list_queryset, *_LIST_VALUES, shape=("in_stock", "sort"), page_in_text=True)
 _LISTING_IDS_PLAIN = CompiledQuery(
-    lambda **filters: _product_list_queryset(**filters).values("id"), *_LIST_VALUES, shape=("in_stock", "sort")
+    lambda **filters: _product_list_queryset(**filters).values("id"),
+    *_LIST_VALUES,
+    shape=("in_stock", "sort"),
+    page_in_text=True,
 )
 _CARDS = CompiledQuery(lambda *, ids: _for_cards(Product.objects.filter(pk__in=ids)), "ids")
 

@@ -32,6 +32,22 @@ def test_a_compiled_query_runs_with_each_calls_values():
         query.rows(author=second.pk)
 
 
+@pytest.mark.parametrize("page_in_text", [False, True])
+def test_a_page_is_read_with_limit_and_offset_as_parameters_or_in_the_text(page_in_text):
+    for name in ("a", "b", "c", "d"):
+        ProductFactory(name=name)
+    query = CompiledQuery(
+        lambda *, names: Product.objects.filter(name__in=names).order_by("name").values("name"),
+        "names",
+        page_in_text=page_in_text,
+    )
+    sql, params = query.sql(names=["a", "b", "c"], limit=2, offset=1)
+    assert sql.endswith("LIMIT 2 OFFSET 1" if page_in_text else "LIMIT %s OFFSET %s")
+    assert params == (["a", "b", "c"] if page_in_text else ["a", "b", "c", 2, 1])
+    assert query.rows(names=["a", "b", "c"], limit=2, offset=1) == [{"name": "b"}, {"name": "c"}]
+    assert query.rows(names=["a", "b", "c"], limit=2, offset=0) == [{"name": "a"}, {"name": "b"}]
+
+
 @pytest.mark.parametrize(
     "lookup, word, expected",
     [

@@ -2,6 +2,7 @@
 shop/settings/base.py): planning the related products of a product page had taken it longer than running them."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -29,6 +30,25 @@ def test_a_statement_is_prepared_the_sixth_time_with_server_side_parameters():
         product_list_page(filters=ProductFilters(), offset=0, limit=24)
     [statement] = _prepared_listings()
     assert "$1" in statement  # the parameters are bound by the server, so one plan serves every value
+
+
+def _plans(fragment: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of the prepared statements whose text holds `fragment`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return [(generic, custom) for text, generic, custom in cursor.fetchall() if fragment in text]
+
+
+def test_a_plain_listing_page_is_planned_once():
+    """The page is in the text of a plain listing's statement (shop.core.compiled, page_in_text), so PostgreSQL takes
+    its generic plan after five runs; a search's page stays a parameter (PostgreSQL may plan it per word)."""
+    for _ in range(12):
+        product_list_page(filters=ProductFilters(), offset=0, limit=24)
+        product_list_page(filters=ProductFilters(q="ニット"), offset=0, limit=24)
+    # Prepared at the sixth run (psycopg's threshold); then PostgreSQL makes five custom plans and compares.
+    assert _plans("LIMIT 24 OFFSET 0") == [(2, 5)]
+    [search] = [text for text in _prepared_listings() if "LIKE" in text]
+    assert re.search(r"LIMIT \$\d+ OFFSET \$\d+$", search), search[-40:]
 
 
 def _options_with(threshold: str, url: str = "postgres://postgres@127.0.0.1:5432/shop") -> str:
