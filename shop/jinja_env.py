@@ -21,6 +21,7 @@ was a call, a catalogue lookup and an escape on every view.
 """
 
 import functools
+import unicodedata
 
 import jinja2
 from django.conf import settings
@@ -51,6 +52,16 @@ def date(value, format_string: str) -> str:
     if value in (None, ""):
         return ""
     return formats.date_format(timezone.template_localtime(value), format_string)
+
+
+def truncatechars_filter(value, length: int) -> str:
+    """Django's `truncatechars`, with a short cut for a text that is short enough already (and in NFC, as Django
+    gives it): returned as it is, without Django's pass over every character (a product page cuts its description
+    twice)."""
+    text = str(value)
+    if len(text) <= int(length) and unicodedata.is_normalized("NFC", text):
+        return text
+    return truncatechars(text, length)
 
 
 @functools.lru_cache(maxsize=256)
@@ -127,7 +138,7 @@ def environment(**options) -> Environment:
         media_url=reviews_tags.media_url,
         person_name=social_tags.person_name,
         author_name=social_tags.author_name,
-        truncatechars=truncatechars,
+        truncatechars=truncatechars_filter,
     )
     return env
 

@@ -1,8 +1,6 @@
 """schema.org Product data for search engines and link previews."""
 
-from django.core.files.storage import default_storage
-
-from shop.core.links import absolute_url
+from shop.core.links import absolute_url, media_url
 
 from .models import Product, ProductImage, Variant
 
@@ -14,7 +12,7 @@ _AVAILABILITY = {
 
 
 def _image_url(request, image: ProductImage) -> str:
-    path = default_storage.url(image.renditions["og"]) if image.renditions_ready else image.image.url
+    path = media_url(image.renditions["og"] if image.renditions_ready else image.image.name)
     return absolute_url(request, path)
 
 

@@ -1,11 +1,13 @@
-"""Card images' URLs are remembered per file name (catalog_tags._media_url): the same URLs as the storage gives."""
+"""Image URLs are remembered per file name (shop.core.links.media_urls): the same URLs as the storage gives."""
 
 import json
 
 from django.core.files.storage import default_storage
 
 from shop.catalog.models import Product
-from shop.catalog.templatetags.catalog_tags import _card_img_html, _media_url, first_image
+from shop.catalog.templatetags.catalog_tags import _card_img_html, first_image
+from shop.core.links import media_url
+from shop.core.links import media_urls as _media_url
 
 NAMES = ["products/a.webp", "products/日本 語/シャツ 1.webp", "products/50%off#1.webp", "/products/lead.webp"]
 
@@ -15,6 +17,8 @@ def test_the_urls_are_the_storages():
     for name in NAMES:
         assert url(name) == default_storage.url(name)
         assert url(name) == default_storage.url(name)  # the remembered one too
+        assert media_url(name) == default_storage.url(name)
+    assert media_url("") == ""
 
 
 def test_another_media_url_gets_its_own_urls(settings):

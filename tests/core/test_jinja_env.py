@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.template import engines
+from django.template.defaultfilters import truncatechars
 from django.utils import translation
 from django.utils.translation.template import templatize
+
+from shop.jinja_env import truncatechars_filter
 
 JINJA_DIR = Path(settings.BASE_DIR) / "jinja_templates"
 TEMPLATES = sorted(JINJA_DIR.rglob("*.html"))
@@ -119,3 +122,14 @@ def test_static_urls_are_djangos_and_follow_static_url(settings):
     settings.STATIC_URL = "/assets/"
     assert static_url("shop/shop.css") == static("shop/shop.css")
     assert static_url("shop/shop.css").startswith("/assets/")
+
+
+@pytest.mark.parametrize("length", [1, 3, 4, 5, 120])
+@pytest.mark.parametrize(
+    "text",
+    ["", "abc", "abcd", "春色リップ。毎日", "か\u3099き\u3099", "e\u0301te\u0301", "<b>x</b>", "長" * 200, 12345],
+)
+def test_truncatechars_gives_what_django_s_filter_gives(text, length):
+    """The short cut for short texts (shop.jinja_env.truncatechars_filter) changes nothing: decomposed text, which
+    Django normalises, and texts at, under and over the length."""
+    assert truncatechars_filter(text, length) == truncatechars(text, length)

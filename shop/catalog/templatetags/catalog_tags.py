@@ -3,13 +3,12 @@ import json
 from html import escape as _html_escape
 
 from django import template
-from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
-from django.utils.encoding import filepath_to_uri
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shop.core import links
 from shop.core.jsonrows import instances
 from shop.core.money import tax_included_label
 
@@ -26,25 +25,6 @@ def escape(value) -> str:
 DEFAULT_SIZES = "(max-width: 640px) 50vw, (max-width: 1024px) 33vw, 280px"
 
 
-def _media_url():
-    """default_storage.url, or for files on this server the same URL without urljoin per name, remembered per name
-    (a listing builds about a hundred of them, and quoting each path was most of a card's image markup)."""
-    if isinstance(default_storage, FileSystemStorage):
-        return _local_media_url(default_storage.base_url)
-    return default_storage.url
-
-
-@functools.cache
-def _local_media_url(base: str):
-    """The URL function for files under `base` (one per MEDIA_URL, so settings overridden in tests get their own)."""
-
-    @functools.lru_cache(maxsize=8192)
-    def url(name: str) -> str:
-        return base + filepath_to_uri(name).lstrip("/")
-
-    return url
-
-
 @register.simple_tag
 def product_img(image, sizes: str = DEFAULT_SIZES, css_class: str = "", eager: bool = False, media_url=None):
     """<img> with a WebP srcset from the image's renditions; the original until the renditions exist."""
@@ -54,7 +34,7 @@ def product_img(image, sizes: str = DEFAULT_SIZES, css_class: str = "", eager: b
     return mark_safe(  # noqa: S308 - escaped in _img_html
         _img_html(
             webp,
-            src=image.image.url,
+            src=links.media_url(image.image.name),
             alt=image.alt or image.product.name,
             width=image.width,
             height=image.height,
@@ -106,7 +86,7 @@ def _img_html(
         f'loading="{"eager" if eager else "lazy"}" decoding="async" class="{escape(css_class)}">'
     )
     if webp:
-        media_url = media_url or _media_url()
+        media_url = media_url or links.media_urls()
         by_width = [(width, media_url(name)) for width, name in sorted(webp.items(), key=lambda item: int(item[0]))]
         srcset = ", ".join(f"{url} {width}w" for width, url in by_width)
         return f'<img src="{escape(by_width[-1][1])}" srcset="{escape(srcset)}" sizes="{escape(sizes)}" {common}'
@@ -119,8 +99,8 @@ def og_image_url(image) -> str:
     if not image:
         return ""
     if image.renditions_ready and image.renditions.get("og"):
-        return default_storage.url(image.renditions["og"])
-    return image.image.url
+        return links.media_url(image.renditions["og"])
+    return links.media_url(image.image.name)
 
 
 @register.filter
@@ -158,7 +138,7 @@ def product_cards(products, badges=None):
     rated, tax_included = _("Rated %(average)s out of 5"), tax_included_label()
     # Slugs are ASCII letters, digits, "-" and "_": the product URL is the same for every card but the slug.
     url_before, url_after = map(escape, reverse("catalog:product", kwargs={"slug": "-"}).rsplit("-", 1))
-    media_url = _media_url()
+    media_url = links.media_urls()
     cards = []
     for product in products:
         compare_at = product.compare_at_money

@@ -2,12 +2,14 @@
 load this library. Each tag runs a fixed number of queries; the stars of cards and of a product's summary come from
 the figures stored on the product (Product.review_count, rating_average, rating_counts) with none."""
 
+import functools
+
 from django import template
-from django.core.files.storage import default_storage
 from django.utils.safestring import mark_safe
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 
 from shop.catalog.templatetags.catalog_tags import stars_html
+from shop.core import links
 
 from .. import selectors
 
@@ -49,10 +51,18 @@ def review_list_context(*, request, product, summary) -> dict:
         "sort": sort,
         "stars": stars,
         "with_photos": with_photos,
-        "sorts": list(selectors.SORT_LABELS.items()),
-        "star_choices": range(5, 0, -1),
+        **_filter_choices(get_language()),
         "request": request,
         "user": request.user,
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _filter_choices(language: str | None) -> dict:
+    """The sort and star options of the reviews list, as text in the language (every product page shows them)."""
+    return {
+        "sorts": [(key, str(label)) for key, label in selectors.SORT_LABELS.items()],
+        "star_choices": [(n, star_count(n)) for n in range(5, 0, -1)],
     }
 
 
@@ -89,7 +99,7 @@ def review_stars(rating):
 
 @register.filter
 def media_url(name: str) -> str:
-    return default_storage.url(name) if name else ""
+    return links.media_url(name)
 
 
 # The plurals of the Jinja2 reviews templates (shop/jinja_env.py: makemessages finds ngettext here, not there).
