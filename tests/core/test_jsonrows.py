@@ -1,0 +1,41 @@
+"""shop.core.jsonrows.instances: JSON rows as PostgreSQL and SQLite give them become the instances the ORM builds."""
+
+import datetime
+
+from shop.catalog.models import Product, Variant
+from shop.core.jsonrows import instances
+
+
+def test_values_become_the_fields_python_values():
+    (product,) = instances(
+        Product,
+        [
+            {
+                "id": 7,
+                "name": "ニット",
+                "price": "4400",  # text: converted
+                "in_stock": 1,  # SQLite's JSON true
+                "rating_average": 4,  # a whole number from PostgreSQL's JSON: a float on the model
+                "review_count": 3,
+                "created_at": "2026-11-23T11:00:00.5+09:00",  # PostgreSQL: ISO 8601 with an offset
+                "updated_at": "2026-11-23 02:00:00",  # SQLite: naive UTC
+                "category_id": 2,
+                "rating_counts": "[0, 0, 1, 1, 1]",  # a JSON column nested as text (SQLite)
+            }
+        ],
+    )
+    assert (product.pk, product.name, product.price, product.category_id) == (7, "ニット", 4400, 2)
+    assert product.in_stock is True and product.rating_average == 4.0 and isinstance(product.rating_average, float)
+    assert product.created_at == datetime.datetime(2026, 11, 23, 2, 0, 0, 500000, tzinfo=datetime.UTC)
+    assert product.updated_at == datetime.datetime(2026, 11, 23, 2, tzinfo=datetime.UTC)
+    assert product.rating_counts == [0, 0, 1, 1, 1]
+    assert not product._state.adding
+    assert product.get_deferred_fields() >= {"description", "slug"}  # not in the rows: deferred, as only() leaves them
+
+
+def test_none_stays_none_and_related_objects_are_set():
+    product = Product(pk=1, name="x", currency="JPY")
+    rows = [{"id": 1, "sku": "A", "price": 100, "compare_at_price": None}, {"id": 2, "sku": "B", "price": 200}]
+    first, second = instances(Variant, rows, product=product)
+    assert (first.sku, first.compare_at_price, first.product) == ("A", None, product)
+    assert (second.sku, second.price, second.compare_at_price, second.product) == ("B", 200, None, product)
