@@ -14,7 +14,7 @@ from shop.reviews.models import Review, ReviewPhoto
 
 from .models import Comment, Follow, Like, Post, PostPhoto, PostProduct, Report
 from .shares import services as share_services
-from .shares.models import ShareLink
+from .shares.models import SHARE_CHANNELS, ShareLink
 
 PAGE_SIZE = 10
 POPULAR_WINDOW = timedelta(days=7)
@@ -255,7 +255,7 @@ def product_viewer(*, viewer, product_id: int) -> ProductViewer:
         )
     row = _VIEWER.rows(viewer_id=viewer.pk, product_id=product_id)[0]
     share_codes = {link["channel"]: link["code"] for link in decoded(row["viewer_shares"])}
-    if set(share_codes) != set(ShareLink.Channel.values):
+    if set(share_codes) != set(SHARE_CHANNELS):
         share_codes = share_services.product_share_codes_ensure(sharer=viewer, product_id=product_id)
     own = instances(Review, row["viewer_review"], user=viewer)
     return ProductViewer(

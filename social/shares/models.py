@@ -56,6 +56,11 @@ class ShareLink(models.Model):
         return self.code
 
 
+# The channels in their order, worked out once (Choices.values builds a new list on every use; pages ask for it
+# on every view).
+SHARE_CHANNELS = tuple(ShareLink.Channel.values)
+
+
 class ShareClick(models.Model):
     """One counted click: a visitor (first-party cookie id) opening a link, at most once a day."""
 

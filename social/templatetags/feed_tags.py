@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from shop.core.links import absolute_url
 from shop.reviews.templatetags.reviews_tags import review_stars
-from social.shares.models import ShareLink
+from social.shares.models import SHARE_CHANNELS
 from social.shares.templatetags.shares_tags import channel_hrefs, post_share_block, share_labels
 
 from .social_tags import author_name
@@ -267,7 +267,7 @@ class _Page:
         page_url = self.site + post_url
         urls = {
             channel: self.site + self.share_url(codes[channel]) if channel in codes else page_url
-            for channel in ShareLink.Channel.values
+            for channel in SHARE_CHANNELS
         }
         hrefs = channel_hrefs(urls, (post.body or "").strip().replace("\n", " ")[:60])
         return format_html("{}\n", post_share_block(hrefs, self.share_labels))

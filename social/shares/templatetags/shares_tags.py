@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from shop.core.links import absolute_url, reverse_cached
 
 from .. import services
-from ..models import ShareLink
+from ..models import SHARE_CHANNELS
 
 register = template.Library()
 
@@ -105,7 +105,7 @@ def post_share_buttons(context, post):
         channel: absolute_url(request, reverse_cached("shares:open", code=codes[channel]))
         if channel in codes
         else page_url
-        for channel in ShareLink.Channel.values
+        for channel in SHARE_CHANNELS
     }
     title = (post.body or "").strip().replace("\n", " ")[:60]
     return post_share_block(channel_hrefs(urls, title))
@@ -118,9 +118,9 @@ def share_buttons(context, product=None, *, post_id=None, url="", title="", code
     request = context["request"]
     page_url = absolute_url(request, url or (product.get_absolute_url() if product is not None else ""))
     title = title or (product.name if product is not None else "")
-    urls = dict.fromkeys(ShareLink.Channel.values, page_url)
+    urls = dict.fromkeys(SHARE_CHANNELS, page_url)
     if request.user.is_authenticated and (product is not None or post_id is not None):
-        if not codes or set(codes) != set(ShareLink.Channel.values):
+        if not codes or set(codes) != set(SHARE_CHANNELS):
             if product is not None:
                 codes = services.product_share_codes_ensure(sharer=request.user, product_id=product.pk)
             else:
