@@ -8,11 +8,21 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.core.signals import request_started
         from django.db.models.signals import post_migrate
 
         from . import privacy_receivers, receivers, signin_receivers  # noqa: F401
 
         post_migrate.connect(_sync_staff_roles, dispatch_uid="accounts_sync_staff_roles")
+        request_started.connect(_forget_member_read_with_session, dispatch_uid="accounts_forget_session_member")
+
+
+def _forget_member_read_with_session(**kwargs):
+    """A request starts with no member read with a session (shop.accounts.sessions): one read for an earlier
+    request on this thread is never handed to get_user."""
+    from .backends import user_read_with_session
+
+    user_read_with_session(None, None)
 
 
 def _sync_staff_roles(sender, using="default", **kwargs):

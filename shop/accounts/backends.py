@@ -6,11 +6,15 @@ answers whether the user turned two-factor on (`has_two_factor`), which the two-
 request and otherwise read from the cache, and the member's latest choice on analytics cookies (`analytics_consent`:
 True, False or None for never chosen), which the cookie banner asks on every page and otherwise read from the cache.
 
+A session is read with its member in one statement (shop.accounts.sessions: the member's id is a column of the session
+row); the store hands the member to get_user here, which reads the user itself only without it.
+
 Sessions record the path of the backend that signed the user in, so changing AUTHENTICATION_BACKENDS[0] from
 Django's ModelBackend to this one signed out the members who were signed in before (once, at that deploy).
 """
 
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
@@ -32,22 +36,34 @@ def user_extra_register(name: str, expression: Callable[[], Expression]) -> None
     _USER_EXTRAS[name] = expression
 
 
-def _user_queryset(*, pk: int):
-    user_model = get_user_model()
+def user_annotations() -> dict[str, Expression]:
+    """What is read with every signed-in user besides their columns, correlated on the user as OuterRef("pk")."""
     confirmed = [Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True)) for model in DEVICE_MODELS]
     has_two_factor = confirmed[0]
     for other in confirmed[1:]:
         has_two_factor |= other
     analytics = Consent.objects.filter(user=OuterRef("pk"), purpose=Consent.Purpose.ANALYTICS)
     latest_analytics = analytics.order_by("-created_at", "-id").values("granted")[:1]
-    return user_model._default_manager.filter(pk=pk).annotate(
-        has_two_factor=has_two_factor,
-        analytics_consent=Subquery(latest_analytics),
+    return {
+        "has_two_factor": has_two_factor,
+        "analytics_consent": Subquery(latest_analytics),
         **{name: expression() for name, expression in _USER_EXTRAS.items()},
-    )
+    }
+
+
+def _user_queryset(*, pk: int):
+    return get_user_model()._default_manager.filter(pk=pk).annotate(**user_annotations())
 
 
 _USER = CompiledQuery(_user_queryset, "pk")
+
+# The member read with the session of this request (shop.accounts.sessions), for get_user below: (id, user).
+_read_with_session: ContextVar[tuple[int, object] | None] = ContextVar("read_with_session", default=None)
+
+
+def user_read_with_session(user_id: int | None, user) -> None:
+    """Set by the session store each time it reads a session (None, None when it has no member)."""
+    _read_with_session.set((user_id, user) if user_id is not None else None)
 
 
 class ModelBackend(DjangoModelBackend):
@@ -56,7 +72,19 @@ class ModelBackend(DjangoModelBackend):
             pk = int(user_id)
         except (TypeError, ValueError):
             return None
-        found = _USER.objects(pk=pk)
-        if found and self.user_can_authenticate(found[0]):
-            return found[0]
+        user = self._user_read_with_session(pk)
+        if user is None:
+            found = _USER.objects(pk=pk)
+            user = found[0] if found else None
+        if user is not None and self.user_can_authenticate(user):
+            return user
         return None
+
+    @staticmethod
+    def _user_read_with_session(pk: int):
+        """The member the session's statement read, if it is this one; taken once (a later get_user reads again)."""
+        read = _read_with_session.get()
+        if read is None or read[0] != pk:
+            return None
+        _read_with_session.set(None)
+        return read[1]

@@ -429,17 +429,8 @@ def product_get_for_page(*, slug: str) -> ProductPage | None:
         product=product,
         images=instances(ProductImage, product.images_data, product=product),
         variants=instances(Variant, product.variants_data, product=product),
-        related=_cards_of_rows(product.related_data),
+        related=instances(Product, product.related_data),  # cards, as _for_cards gives them
     )
-
-
-def _cards_of_rows(rows: list[dict]) -> list[Product]:
-    """Product cards from JSONRows rows of CARD_FIELDS and card_image_data, as _for_cards gives them."""
-    images = [row.pop("card_image_data", None) for row in rows]
-    cards = instances(Product, rows)
-    for card, image in zip(cards, images, strict=True):
-        card.card_image_data = image
-    return cards
 
 
 def product_related(*, page: ProductPage, tree: list[CategoryNode]) -> list[Product]:

@@ -11,6 +11,7 @@ import datetime
 import functools
 import json
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import DEFERRED, JSONField, Subquery
 from django.db.models.functions import JSONObject
@@ -49,7 +50,7 @@ def instances(model: type[models.Model], rows, **related) -> list[models.Model]:
     """Unsaved-looking model instances from JSONRows rows (as loaded from the database: `_state.adding` is False),
     each value converted by its field (JSON columns nested as text are decoded); `related` sets foreign keys to
     already loaded objects, e.g. product=product, so reading them runs no query. Fields missing from the rows are
-    deferred, as with QuerySet.only().
+    deferred, as with QuerySet.only(); columns that are not fields become attributes, as annotations do.
 
     Built as Model.from_db does (positional values, in the model's field order): keyword arguments cost Django's
     Model.__init__ about three times as much, which showed on pages of a hundred instances. How each column is
@@ -58,7 +59,7 @@ def instances(model: type[models.Model], rows, **related) -> list[models.Model]:
     rows = decoded(rows)
     if not rows:
         return []
-    width, steps = _plan(model, tuple(rows[0]))
+    width, steps, others = _plan(model, tuple(rows[0]))
     objects = []
     for row in rows:
         values = [DEFERRED] * width
@@ -70,6 +71,8 @@ def instances(model: type[models.Model], rows, **related) -> list[models.Model]:
         obj = model(*values)
         obj._state.adding = False
         obj._state.db = "default"
+        for name in others:
+            setattr(obj, name, row.get(name))
         for name, value in related.items():
             setattr(obj, name, value)
         objects.append(obj)
@@ -88,14 +91,19 @@ _KEPT_TYPES = (
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[int, list[tuple]]:
-    """The number of the model's concrete fields, and for each column: its name, its field's place among them, how
-    to convert a value (None: as it is) and the type that needs no conversion."""
+def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[int, list[tuple], tuple[str, ...]]:
+    """The number of the model's concrete fields; for each column of a field: its name, its field's place among
+    them, how to convert a value (None: as it is) and the type that needs no conversion; and the other columns,
+    which become attributes as they are (as a queryset's annotations do)."""
     meta = model._meta
     places = {field.attname: place for place, field in enumerate(meta.concrete_fields)}
-    steps = []
+    steps, others = [], []
     for name in names:
-        field = meta.get_field(name)
+        try:
+            field = meta.get_field(name)
+        except FieldDoesNotExist:
+            others.append(name)
+            continue
         if isinstance(field, JSONField):
             convert, kept = _json_value, None
         elif field.is_relation:
@@ -106,7 +114,7 @@ def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[int, list[
             convert = field.to_python
             kept = next((kind for field_class, kind in _KEPT_TYPES if isinstance(field, field_class)), None)
         steps.append((name, places[field.attname], convert, kept))
-    return len(meta.concrete_fields), steps
+    return len(meta.concrete_fields), steps, tuple(others)
 
 
 def _json_value(value):

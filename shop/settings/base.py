@@ -336,8 +336,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shop@example.jp")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-mail"))  # for the file-based backend
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
-# Django's database sessions, read by a statement compiled once (shop/core/sessions.py).
-SESSION_ENGINE = "shop.core.sessions"
+# Django's database sessions, each read with its member in one statement (shop/accounts/sessions.py).
+SESSION_ENGINE = "shop.accounts.sessions"
 # Sessions stay in the database alone (no cached_db): while Redis is unreachable the cache drops writes and deletes
 # (shop/core/cache.py), so a sign-out in that window would come back from a cached copy once Redis answers again.
 
