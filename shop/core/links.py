@@ -1,6 +1,5 @@
 import functools
 import re
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -28,7 +27,7 @@ def absolute_url(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-@lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def _reverse(urlconf, script_prefix: str, viewname: str, args: tuple, kwargs: tuple) -> str:
     return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
 
@@ -39,7 +38,7 @@ _PLAIN_VALUE = re.compile(r"[-a-zA-Z0-9_]+")
 _MARKER = "Zz9-_{}_-9zZ"
 
 
-@lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)
 def _url_parts(urlconf, script_prefix: str, viewname: str, names: tuple[str, ...]) -> tuple | None:
     """The name's URL split around its keyword values, ("/p/", "slug", "/"), or None when it cannot be made that
     way (no such URL, or a pattern that does not take any plain value)."""
