@@ -22,7 +22,9 @@ PATHS = [
 ]
 
 
-@pytest.mark.parametrize("host, secure", [("shop.example.jp", True), ("localhost:8000", False), ("xn--r8jz45g.jp", True)])
+@pytest.mark.parametrize(
+    "host, secure", [("shop.example.jp", True), ("localhost:8000", False), ("xn--r8jz45g.jp", True)]
+)
 def test_the_same_url_as_django_builds(settings, host, secure):
     settings.SITE_URL = ""
     settings.ALLOWED_HOSTS = ["*"]
