@@ -14,13 +14,15 @@ may be the value of a LIKE lookup too (`contains`, `icontains`, `startswith`...)
 The statement is compiled once per *shape*: the length of each list, which values are None (the builder gets None, so
 it can leave a filter out), and the values of the names given as `shape=` (a sort order, a flag), which the builder
 gets as they are. Everything else (limits, statuses, field lists, the time: use the database's `Now()`) is fixed
-when it is built. `limit` and `offset` read a page of a queryset built without a slice. They are parameters, unless the statement is
-made with `page_in_text=True`: then they are written into its text (a statement per page number). PostgreSQL plans a
-prepared statement again on each run while its generic plan (for any parameters) looks dearer than the plans made for
-the values at hand, and with LIMIT and OFFSET unknown it takes them for a tenth of the rows: a first page of the
-product list was planned again on every view (about 0.1 ms of PostgreSQL's CPU). In the text, the generic plan is
-taken after five runs. Only for statements whose best plan does not depend on their values: a search word's plan
-does (`LIKE '%春色%'` took 26 ms with the generic plan, 3.7 ms with its own, at 10,000 products).
+when it is built. `limit` and `offset` read a page of a queryset built without a slice.
+
+The page is given as parameters, unless the statement is made with `page_in_text=True`: then it is written into the
+text (a statement per page number). PostgreSQL plans a prepared statement again on each run while its generic plan
+(for any parameters) looks dearer than the plans made for the values at hand, and with LIMIT and OFFSET unknown it
+takes them for a tenth of the rows: the first page of the product list was planned again on every view (about 0.1 ms
+of PostgreSQL's CPU). With the page in the text, the generic plan is taken after five runs. Only for statements whose
+best plan does not depend on their values: a search word's does (`LIKE '%春色%'` took 26 ms with the generic plan,
+3.7 ms with its own, at 10,000 products).
 
 `rows()` gives the columns as the database driver returns them, without the fields' from_db_value (JSON columns as
 text: decode them with shop.core.jsonrows.decoded); `objects()` converts them as the ORM does and builds the
@@ -68,7 +70,7 @@ class CompiledQuery:
 
     def sql(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> tuple[str, list]:
         """(SQL, parameters) for these values, to run or to embed in a larger statement."""
-        return self._statement(self._get(using, values), values, limit=limit, offset=offset, in_text=self._page_in_text)
+        return self._statement(self._get(using, values), values, limit=limit, offset=offset)
 
     def rows(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list[dict]:
         sql, params = self.sql(using, limit=limit, offset=offset, **values)
@@ -80,7 +82,7 @@ class CompiledQuery:
     def objects(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list:
         """The model instances the queryset would give (django.db.models.query.ModelIterable's steps)."""
         compiled = self._get(using, values)
-        sql, params = self._statement(compiled, values, limit=limit, offset=offset, in_text=self._page_in_text)
+        sql, params = self._statement(compiled, values, limit=limit, offset=offset)
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -112,10 +114,7 @@ class CompiledQuery:
                 self._compiled[key] = compiled
         return compiled
 
-    @staticmethod
-    def _statement(
-        compiled: _Compiled, values: dict, *, limit: int | None, offset: int, in_text: bool
-    ) -> tuple[str, list]:
+    def _statement(self, compiled: _Compiled, values: dict, *, limit: int | None, offset: int) -> tuple[str, list]:
         params = [
             constant if name is None else kind(values[name] if index is None else values[name][index])
             for name, index, constant, kind in compiled.slots
@@ -124,7 +123,7 @@ class CompiledQuery:
             return compiled.sql, params
         if compiled.compiler.query.is_sliced:
             raise TypeError("limit and offset read a page of a queryset built without a slice.")
-        if in_text:
+        if self._page_in_text:
             return f"{compiled.sql} LIMIT {int(limit):d} OFFSET {int(offset):d}", params
         return f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
 
