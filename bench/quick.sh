@@ -55,6 +55,7 @@ for path in "$@"; do
   fi
   url=http://127.0.0.1:$PORT$path
   wrk -t2 -c8 -d2s -s bench/wrk/report.lua "$url" >/dev/null
+  psql "$DATABASE_URL" -qc ANALYZE  # autovacuum's statistics, with what the warm-up wrote (bench/measure.py)
   workers=$(pgrep -P "$GUNICORN_PID" | tr '\n' ' ')
   backends=$(pgrep -f "postgres: .* shop_bench_$SIZE " | tr '\n' ' ' || true)
   g0=$(ticks $workers) p0=$(ticks $backends)

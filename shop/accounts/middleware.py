@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import LazyObject
 from django_htmx.http import HttpResponseClientRedirect
 
 from .otp import two_factor_enabled
@@ -19,7 +20,7 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
+        user = request.user = _evaluated(request.user)
         if (
             user.is_authenticated
             and not user.is_verified()
@@ -49,3 +50,16 @@ class TwoFactorRequiredMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponseClientRedirect(url)
         return HttpResponseRedirect(url)
+
+
+def _evaluated(user):
+    """The user behind request.user's lazy wrappers, read now (this middleware reads it on every request anyway).
+
+    Django's AuthenticationMiddleware and django_otp's OTPMiddleware each wrap request.user in a SimpleLazyObject,
+    one inside the other: every later read of an attribute went through both proxies, raising and catching an
+    AttributeError in each (a few µs; a page reads the user dozens of times). The objects are the same once read.
+    """
+    user.is_authenticated  # noqa: B018 - reads the user: each wrapper then holds what it wraps
+    while isinstance(user, LazyObject):
+        user = user._wrapped
+    return user

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -374,6 +375,20 @@ def test_users_without_two_factor_are_not_asked(client, shopper):
     sign_in(client, shopper)
     assert client.get("/").status_code == 200
     assert client.get(VERIFY).status_code == 302
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_pages_get_the_user_itself_not_its_lazy_wrappers(client, shopper, signed_in):
+    """TwoFactorRequiredMiddleware reads request.user and hands on the user behind Django's and django_otp's lazy
+    wrappers: the same user, with django_otp's is_verified, without a proxy on every attribute read."""
+    if signed_in:
+        sign_in(client, shopper)
+    user = client.get("/").wsgi_request.user
+    assert not isinstance(user, LazyObject)
+    assert user.is_authenticated is signed_in
+    assert user.is_verified() is False
+    if signed_in:
+        assert user == shopper
 
 
 # --- Commands -------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """shop.core.compiled.CompiledQuery: compiled once, run with each call's values."""
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, OuterRef
 from django.test.utils import CaptureQueriesContext
 
@@ -108,3 +108,35 @@ def test_objects_are_built_as_the_queryset_builds_them():
     assert found.created_at == expected.created_at and not found._state.adding
     assert query.objects(slug="wool-coat", category_ids=[parent.pk]) == []  # another length: compiled again
     assert [p.slug for p in query.objects(slug="wool-coat", category_ids=[child.pk, parent.pk])] == ["wool-coat"]
+
+
+def test_statements_share_one_cursor_per_connection_and_a_new_connection_gets_a_new_one():
+    """The kept cursor (shop.core.compiled._cursor): statements are still logged as Django logs them, errors are
+    Django's, and a closed connection does not leave a dead cursor behind."""
+    ProductFactory(name="kept")
+    query = CompiledQuery(lambda *, name: Product.objects.filter(name=name).values("name"), "name")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert query.rows(name="kept") == [{"name": "kept"}]
+        assert [product.name for product in query.objects(name="kept")] == ["kept"]
+    assert len(captured) == 2
+    kept = connection._compiled_cursor
+    assert query.rows(name="none") == []
+    assert connection._compiled_cursor is kept
+
+    broken = CompiledQuery(
+        lambda *, name: Product.objects.filter(name=name).extra(where=["no_such_column = 1"]), "name"
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        broken.rows(name="kept")
+    assert query.rows(name="kept") == [{"name": "kept"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_connection_gets_a_new_cursor():
+    query = CompiledQuery(lambda *, pk: Product.objects.filter(pk=pk).values("pk"), "pk")
+    assert query.rows(pk=1) == []
+    kept = connection._compiled_cursor
+    connection.close()
+    assert query.rows(pk=1) == []
+    assert connection._compiled_cursor is not kept
