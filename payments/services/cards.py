@@ -66,26 +66,39 @@ def card_payment_prepare(*, order: Order, user=None) -> CardCheckout:
     )
 
 
-def _close_abandoned_attempts(order: Order) -> None:
-    """Before a new attempt, cancel one left waiting for 3-D Secure, so the order can never be charged twice.
+def _close_abandoned_attempts(order: Order) -> CardResult | None:
+    """Before a new attempt, cancel the ones left waiting for 3-D Secure (the shopper closed the box and came back
+    with another card), so that authenticating one later in another tab cannot charge the order a second time. They
+    are closed as cancelled, as an order's cancellation closes them: the shopper is paying, not told of a failure.
 
-    If Stripe says it succeeded meanwhile, that is applied instead (and the order is then paid).
+    Returns the result of one Stripe says succeeded meanwhile (it is applied: the order is paid, nothing more to
+    charge). One that cannot be cancelled now is left as it is; if it is paid after all, the order's second charge
+    is flagged for a refund (intents.apply_intent, by its webhook or the reconciliation).
     """
+    paid = None
     waiting = order.payments.filter(method=Method.CARD, status=Payment.Status.REQUIRES_ACTION).exclude(
         stripe_payment_intent=None
     )
     for payment_id in waiting.values_list("pk", flat=True):
         with transaction.atomic():
             payment = Payment.objects.select_for_update().get(pk=payment_id)
+            if payment.status != Payment.Status.REQUIRES_ACTION:
+                continue
             try:
                 gateway.payment_intent_cancel(payment_intent=payment.stripe_payment_intent)
             except gateway.GatewayError:
-                pass  # already finished one way or the other: read its state below
-            state = gateway.payment_intent_get(payment_intent=payment.stripe_payment_intent)
-            apply_intent(payment=payment, state=state)
-    order.refresh_from_db()
-    if order.paid_at is not None:
-        raise PaymentError(_("This order is not waiting for payment."))
+                pass  # finished one way or the other, or Stripe unreachable: its state says which
+            try:
+                state = gateway.payment_intent_get(payment_intent=payment.stripe_payment_intent)
+            except gateway.GatewayError as error:
+                logger.warning("Could not close %s: %s", payment.stripe_payment_intent, error)
+                continue
+            if state.status == "canceled":
+                payment.status = Payment.Status.CANCELLED
+                payment.save(update_fields=["status", "updated_at"])
+            elif state.status == "succeeded":
+                paid = apply_intent(payment=payment, state=state)
+    return paid
 
 
 def card_payment_confirm(*, order: Order, payment_method: str) -> CardResult:
@@ -108,6 +121,9 @@ def card_payment_confirm(*, order: Order, payment_method: str) -> CardResult:
             return apply_intent(payment=payment, state=state)
         if order.paid_at is not None or order.status != Order.Status.PENDING_PAYMENT:
             raise PaymentError(_("This order is not waiting for payment."))
+        paid = _close_abandoned_attempts(order)
+        if paid is not None:
+            return paid
         try:
             card = gateway.payment_method_attach(payment_method=payment_method, customer=payment.stripe_customer)
             payment.card_brand, payment.card_last4 = card.brand, card.last4

@@ -344,17 +344,26 @@ def test_intent_not_matching_the_order_flags_it_instead_of_paying(
 
 @pytest.mark.django_db
 def test_event_for_a_second_successful_charge_is_recorded_and_flagged(client, stripe_settings, localstripe_server):
-    """Two PaymentIntents of one order both succeeded (3-D Secure attempt completed in another tab after a second
-    card paid). The webhook for the late one must be stored and the order flagged for a refund; it must not be
-    answered as a "duplicate" with nothing recorded."""
+    """Two PaymentIntents of one order both succeeded: an attempt left open (its cancel failed when the shopper paid
+    with another card) was completed later. The webhook for the late one must be stored and the order flagged for a
+    refund; it must not be answered as a "duplicate" with nothing recorded."""
     order = _order()
     services.card_payment_prepare(order=order)
-    pending = services.card_payment_confirm(order=order, payment_method=raw_card_payment_method(localstripe_server.url))
-    services.card_payment_prepare(order=order)
     assert services.card_payment_confirm(order=order, payment_method="pm_card_visa").status == "succeeded"
-    late = intent_get(localstripe_server.url, pending.client_secret.split("_secret_")[0])
-    authenticate_3ds(localstripe_server.url, pending.client_secret)
-    late = intent_get(localstripe_server.url, late["id"])
+    first = Payment.objects.get(order=order, status=Payment.Status.SUCCEEDED)
+    left_open = Payment.objects.create(
+        order=order, method=Order.PaymentMethod.CARD, amount=order.total, stripe_customer=first.stripe_customer
+    )
+    late = intent_create(
+        localstripe_server.url,
+        amount=order.total,
+        currency=order.currency,
+        customer=first.stripe_customer,
+        payment_method="pm_card_visa",
+        payment_method_types=["card"],
+        confirm=True,
+        metadata={"payment_id": str(left_open.pk), "order_id": str(order.pk)},
+    )
     assert late["status"] == "succeeded"
 
     event_id = f"evt_late_{uuid.uuid4().hex[:12]}"
