@@ -3,7 +3,6 @@ import json
 from html import escape as _html_escape
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -137,7 +136,7 @@ def product_cards(products, badges=None):
     sale = f'<span class="tag sale">{sale_text}</span>'
     rated, tax_included = _("Rated %(average)s out of 5"), tax_included_label()
     # Slugs are ASCII letters, digits, "-" and "_": the product URL is the same for every card but the slug.
-    url_before, url_after = map(escape, reverse("catalog:product", kwargs={"slug": "-"}).rsplit("-", 1))
+    url_before, url_after = map(escape, links.reverse_cached("catalog:product", slug="-").rsplit("-", 1))
     media_url = links.media_urls()
     cards = []
     for product in products:
