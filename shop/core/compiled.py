@@ -79,7 +79,7 @@ class CompiledQuery:
         cursor = _cursor(connections[using])
         cursor.execute(sql, params)
         if not compiled.columns:  # the names, read once: the driver makes an object of each column on each read
-            compiled.columns.extend(column.name for column in cursor.description)
+            compiled.columns.extend(column[0] for column in cursor.description)
         return [dict(zip(compiled.columns, row, strict=True)) for row in cursor.fetchall()]
 
     def objects(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list:

@@ -1,6 +1,11 @@
 """shop.core.compiled.CompiledQuery: compiled once, run with each call's values."""
 
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, OuterRef
 from django.test.utils import CaptureQueriesContext
@@ -140,3 +145,33 @@ def test_a_closed_connection_gets_a_new_cursor():
     connection.close()
     assert query.rows(pk=1) == []
     assert connection._compiled_cursor is not kept
+
+
+_ON_SQLITE = """
+import django
+django.setup()
+from django.db import connection
+from shop.catalog.models import Category
+from shop.core.compiled import CompiledQuery
+with connection.schema_editor() as editor:
+    editor.create_model(Category)
+Category.objects.bulk_create([Category(name="ニット", slug="knit")])  # no save signals: no cache here
+by_slug = CompiledQuery(lambda *, slug: Category.objects.filter(slug=slug), "slug")
+names = CompiledQuery(lambda *, slug: Category.objects.filter(slug=slug).values("name"), "slug")
+assert names.rows(slug="knit") == [{"name": "ニット"}]
+assert names.rows(slug="knit") == [{"name": "ニット"}], "with the columns' names remembered"
+assert [category.name for category in by_slug.objects(slug="knit")] == ["ニット"]
+print("ok")
+"""
+
+
+@pytest.mark.django_db(False)
+def test_rows_and_objects_run_on_sqlite_too():
+    """The demo (`make demo`) runs on SQLite, whose cursor describes columns as plain tuples (psycopg's as Column
+    objects): the statements run there, in a process of their own on an in-memory database."""
+    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
+    done = subprocess.run(
+        [sys.executable, "-c", _ON_SQLITE], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("ok")
