@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.admin_audit import PersonalDataAuditMixin
+from shop.core.admin_readonly import ReadOnlyAdmin
 
 from ..exceptions import PointsError
 from ..models import LoyaltySettings, PointAccount, PointEntry, Rank, RankChange
@@ -20,17 +21,6 @@ from ..selectors.points import points_balance, points_history
 from ..services.points import points_adjust
 
 RECENT_ENTRIES = 20
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _kind_label(entry: PointEntry) -> str:

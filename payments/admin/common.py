@@ -1,4 +1,4 @@
-"""Building blocks of the payments admin: read-only inlines and admins for what only the services write, amounts
+"""Building blocks of the payments admin: read-only inlines for what only the services write, amounts
 in their currency, and text as staff type it on a Japanese keyboard."""
 
 import unicodedata
@@ -18,19 +18,6 @@ class ReadOnlyInline(admin.TabularInline):
         return request.user.has_perm("orders.view_order") or request.user.has_perm("orders.change_order")
 
     def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by the services (payments, refunds, webhook events): staff look, never edit."""
-
-    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -6,8 +6,10 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.admin_readonly import ReadOnlyAdmin
+
 from ..models import Payment, Refund, WebhookEvent
-from .common import ReadOnlyAdmin, ReadOnlyInline, format_money
+from .common import ReadOnlyInline, format_money
 
 
 class RefundInline(ReadOnlyInline):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.admin_audit import PersonalDataAuditMixin
+from shop.core.admin_readonly import ReadOnlyAdmin
 
 from . import signin_selectors
 from .models import KnownBrowser, SignInEvent
@@ -29,19 +30,6 @@ class NetworkFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(network=self.value())
         return queryset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the shop on every sign-in; nobody adds or edits a row."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SignInEvent)

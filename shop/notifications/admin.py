@@ -11,22 +11,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.admin_audit import PersonalDataAuditMixin
+from shop.core.admin_readonly import ReadOnlyAdmin
 
 from . import services
 from .models import LineLink, Notification, NotificationSettings, Preference, Unsubscribe
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services; staff look, they do not edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.admin_readonly import ReadOnlyAdmin
+
 from . import selectors, services
 from .exceptions import DrawError
 from .models import Draw, DrawAudit, DrawEntry, DrawWinner
@@ -82,17 +84,6 @@ class DrawAdmin(admin.ModelAdmin):
                     _("%(draw)s: %(count)d winners drawn and notified.") % {"draw": draw, "count": len(winners)},
                     level=messages.SUCCESS,
                 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DrawEntry)
