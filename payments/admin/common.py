@@ -1,30 +1,17 @@
-"""Building blocks of the payments admin: read-only inlines for what only the services write, amounts
-in their currency, and text as staff type it on a Japanese keyboard."""
+"""Building blocks of the payments admin: the order record's read-only inlines (what only the services write),
+amounts in their currency, and text as staff type it on a Japanese keyboard."""
 
 import unicodedata
 
-from django.contrib import admin
-
+from shop.core.admin_readonly import ReadOnlyInline
 from shop.core.money import Money
 
 
-class ReadOnlyInline(admin.TabularInline):
+class OrderRecordInline(ReadOnlyInline):
     """Part of the order's record: shown to whoever may see the order, changed only by the services."""
-
-    extra = 0
-    can_delete = False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("orders.view_order") or request.user.has_perm("orders.change_order")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def format_money(amount: int, currency: str) -> str:

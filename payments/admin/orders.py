@@ -17,7 +17,7 @@ from shop.core.admin_audit import PersonalDataAuditMixin
 from shop.orders.models import Order, OrderEvent, OrderLine
 
 from ..models import Payment, Refund
-from .common import ReadOnlyInline, format_money, normalise_text
+from .common import OrderRecordInline, format_money, normalise_text
 from .filters import CreatedDateRangeFilter, FlaggedListFilter, PaidDateRangeFilter
 from .order_actions import OrderActionsMixin
 from .order_refunds import OrderRefundMixin
@@ -25,7 +25,7 @@ from .order_refunds import OrderRefundMixin
 _PHONE_LIKE = re.compile(r"[0-9\s()\-‐‑‒–—―−ー]+")
 
 
-class OrderLineInline(ReadOnlyInline):
+class OrderLineInline(OrderRecordInline):
     model = OrderLine
     fields = ("sku", "product_name", "variant_label", "unit_price_display", "quantity", "line_total_display")
     readonly_fields = fields
@@ -42,7 +42,7 @@ class OrderLineInline(ReadOnlyInline):
         return line.line_total_money.format()
 
 
-class PaymentInline(ReadOnlyInline):
+class PaymentInline(OrderRecordInline):
     model = Payment
     fields = (
         "method", "status", "amount_display", "refunded_display", "stripe_payment_intent", "card", "error_code",
@@ -67,7 +67,7 @@ class PaymentInline(ReadOnlyInline):
         return f"{payment.card_brand} •••• {payment.card_last4}" if payment.card_last4 else "—"
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(OrderRecordInline):
     model = OrderEvent
     fields = ("created_at", "status", "event", "actor_label", "is_public")
     readonly_fields = fields

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from shop.core.admin_readonly import ReadOnlyAdmin
 
 from ..models import Payment, Refund, WebhookEvent
-from .common import ReadOnlyInline, format_money
+from .common import OrderRecordInline, format_money
 
 
-class RefundInline(ReadOnlyInline):
+class RefundInline(OrderRecordInline):
     model = Refund
     fields = ("created_at", "amount", "status", "reason", "actor", "stripe_refund", "error_message")
     readonly_fields = fields

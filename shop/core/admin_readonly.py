@@ -1,10 +1,10 @@
-"""Admin pages of records only the shop's services write (payments, point entries, sign-in events, sent messages,
-draw entries...): staff look at them, nobody adds, edits or deletes a row in admin."""
+"""Admin pages and inlines of records only the shop's services write (payments, point entries, sign-in events, sent
+messages, draw entries...): staff look at them, nobody adds, edits or deletes a row in admin."""
 
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyPermissions:
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -13,3 +13,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
+    extra = 0
+    can_delete = False

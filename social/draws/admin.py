@@ -4,22 +4,11 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shop.core.admin_readonly import ReadOnlyAdmin
+from shop.core.admin_readonly import ReadOnlyAdmin, ReadOnlyInline
 
 from . import selectors, services
 from .exceptions import DrawError
 from .models import Draw, DrawAudit, DrawEntry, DrawWinner
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class WinnerInline(ReadOnlyInline):
