@@ -8,7 +8,7 @@ the README's Performance section). Every other page, the e-mails and the admin s
 
 The templates call the same Python as their Django counterparts: the tags below come from the apps' template tag
 libraries (this module, like `shop.urls`, sits above the layers), and small Django partials that other pages share
-(helpful votes) are rendered by `django_include` rather than copied.
+(the members-only sale notes) are rendered by `django_include` rather than copied.
 
 Translations: write `{{ _("Text") }}` and `{{ _("Hello %(name)s")|format(name=...) }}`. `makemessages` reads these
 files with Django's template lexer, which extracts exactly that form (`_("...")` as a whole variable, before any
@@ -121,6 +121,7 @@ def environment(**options) -> Environment:
         stock_left=catalog_tags.stock_left,
         review_stars=reviews_tags.review_stars,
         review_count=reviews_tags.review_count,
+        helpful_form=reviews_tags.helpful_form,
         star_count=reviews_tags.star_count,
         review_count_short=reviews_tags.review_count_short,
         product_reviews=_inclusion(reviews_tags.product_reviews, "reviews/_section.html"),

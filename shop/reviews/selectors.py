@@ -114,17 +114,34 @@ def review_list_published(
     page = max(1, page)
     if published_count == 0:
         return ReviewPage(reviews=[], number=page, has_next=False, has_previous=page > 1)
+    start = (page - 1) * PAGE_SIZE
+    rows = _PUBLISHED.objects(
+        product_id=product_id,
+        viewer_id=user.pk if user is not None and user.is_authenticated else None,
+        sort=sort if sort in SORTS else "newest",
+        stars=stars if stars in range(1, 6) else None,
+        with_photos=bool(with_photos),
+        limit=PAGE_SIZE + 1,
+        offset=start,
+    )
+    return ReviewPage(reviews=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)
+
+
+def _published_queryset(*, product_id, viewer_id, sort, stars, with_photos):
     queryset = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED).select_related("user")
-    if stars in range(1, 6):
+    if stars is not None:
         queryset = queryset.filter(rating=stars)
     if with_photos:
         queryset = queryset.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
-    if user is not None and user.is_authenticated:
-        queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user=user)))
-    queryset = _with_photos(queryset).order_by("-is_featured", *SORTS.get(sort, SORTS["newest"]))
-    start = (page - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE + 1])
-    return ReviewPage(reviews=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)
+    if viewer_id is not None:
+        queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user_id=viewer_id)))
+    return _with_photos(queryset).order_by("-is_featured", *SORTS[sort])
+
+
+# Compiled once per shape (shop.core.compiled): building the list's query, photo columns and all, cost the ORM about
+# 1.5 ms of CPU on every view of a product with reviews. The stars are a shape, not a value: a rating is a small
+# integer, out of the compiled markers' range.
+_PUBLISHED = CompiledQuery(_published_queryset, "product_id", "viewer_id", shape=("sort", "stars", "with_photos"))
 
 
 # Compiled once per process (shop.core.compiled): building it, photo columns and all, cost the ORM about 5 ms of CPU

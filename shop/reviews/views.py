@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,7 +14,7 @@ from . import selectors, services
 from .exceptions import ReviewError
 from .forms import ReviewForm
 from .links import review_request_item_id
-from .templatetags.reviews_tags import review_list_context
+from .templatetags.reviews_tags import helpful_error, helpful_form, review_list_context
 
 
 def _product_or_404(slug: str) -> Product:
@@ -109,19 +110,21 @@ def review_helpful(request, review_id):
     """Helpful vote: htmx gets the button fragment back, a plain form post a redirect with a message."""
     if not request.user.is_authenticated:
         if request.htmx:
-            return render(request, "reviews/_helpful.html", {"error": _("Please sign in to vote.")})
+            return HttpResponse(helpful_error(_("Please sign in to vote.")))
         return redirect_to_login(request.POST.get("next") or "/")
     try:
         review, _counted = services.review_vote_helpful(user=request.user, review_id=review_id)
     except ReviewError as error:
         if request.htmx:
-            return render(request, "reviews/_helpful.html", {"error": str(error)})
+            return HttpResponse(helpful_error(str(error)))
         messages.error(request, str(error))
         review = None
     else:
         review.voted = True
         if request.htmx:
-            return render(request, "reviews/_helpful.html", {"review": review})
+            return HttpResponse(
+                helpful_form(review=review, csrf_token=get_token(request), next_path=request.get_full_path())
+            )
         messages.success(request, _("Thank you for your vote."))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):

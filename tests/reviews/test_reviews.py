@@ -259,3 +259,28 @@ def test_the_home_page_shows_featured_reviews_of_products_on_sale_newest_first(
         html = client.get("/").content.decode()
     assert all(f"おすすめ{n}" in html for n in range(3)) and "終了品" not in html and "審査中" not in html
     assert "/media/reviews/2026/11/b.jpg" in html
+
+
+def test_the_helpful_form_on_the_page_and_as_the_vote_answer(client, product, verified_user):
+    """One home for the form (reviews_tags.helpful_form): the product page's list and the htmx vote's answer."""
+    review = publish(write(make_user(), product))
+    client.force_login(verified_user)
+    page = client.get(product.get_absolute_url()).content.decode()
+    form = page[page.index('<form class="helpful"') : page.index("</form>", page.index('<form class="helpful"'))]
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    assert f'action="/reviews/{review.pk}/helpful/"' in form and f'hx-post="/reviews/{review.pk}/helpful/"' in form
+    assert 'name="csrfmiddlewaretoken" value="' in form and token
+    assert f'value="{product.get_absolute_url()}#review-{review.pk}"' in form
+    assert "aria-pressed" not in form and "0人が参考になったと回答" in form
+
+    answer = client.post(f"/reviews/{review.pk}/helpful/", headers={"HX-Request": "true"}).content.decode()
+    assert answer.startswith('<form class="helpful"') and 'disabled aria-pressed="true"' in answer
+    assert "1人が参考になったと回答" in answer
+    again = client.get(product.get_absolute_url()).content.decode()
+    assert 'disabled aria-pressed="true">参考になった</button>' in again  # the page reads the member's vote
+    assert "1人が参考になったと回答" in again
+    refused = client.post(f"/reviews/{review.pk}/helpful/", headers={"HX-Request": "true"}).content.decode()
+    assert refused.startswith('<p class="helpful error" role="alert">') or "1人が参考になったと回答" in refused
+    client.logout()
+    signed_out = client.post(f"/reviews/{review.pk}/helpful/", headers={"HX-Request": "true"}).content.decode()
+    assert signed_out.startswith('<p class="helpful error" role="alert">')

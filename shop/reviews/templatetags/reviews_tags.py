@@ -5,8 +5,10 @@ the figures stored on the product (Product.review_count, rating_average, rating_
 import functools
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from shop.catalog.templatetags.catalog_tags import stars_html
 from shop.core import links
@@ -113,3 +115,25 @@ def review_count_short(n: int) -> str:
 
 def star_count(n: int) -> str:
     return ngettext("%(n)s star", "%(n)s stars", n) % {"n": n}
+
+
+def helpful_form(*, review, csrf_token: str, next_path: str) -> str:
+    """A review's "Helpful" vote form: on the product page's list of reviews (ten a page) and as the answer to an
+    htmx vote. Made in Python, its one home: a Django template rendered for each review cost about 0.1 ms each."""
+    url = escape(links.reverse_cached("reviews:helpful", review_id=review.pk))
+    voted = ' disabled aria-pressed="true"' if getattr(review, "voted", False) else ""
+    n = review.helpful_count
+    count = ngettext("%(n)s person found this helpful", "%(n)s people found this helpful", n) % {"n": n}
+    label = _("Helpful")  # outside the f-string, for makemessages
+    return mark_safe(  # noqa: S308 - fixed markup and escaped values
+        f'<form class="helpful" method="post" action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">\n'
+        f'  <input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}#review-{review.pk}">\n'
+        f'  <button type="submit"{voted}>{escape(label)}</button>\n'
+        f'  <span class="count" data-helpful-count>{escape(count)}</span>\n</form>'
+    )
+
+
+def helpful_error(message: str) -> str:
+    """What an htmx vote gets back in the form's place when it cannot be counted."""
+    return mark_safe(f'<p class="helpful error" role="alert">{escape(message)}</p>')  # noqa: S308 - escaped
