@@ -122,6 +122,7 @@ def environment(**options) -> Environment:
         review_stars=reviews_tags.review_stars,
         review_count=reviews_tags.review_count,
         helpful_form=reviews_tags.helpful_form,
+        review_time=reviews_tags.review_time,
         star_count=reviews_tags.star_count,
         review_count_short=reviews_tags.review_count_short,
         product_reviews=_inclusion(reviews_tags.product_reviews, "reviews/_section.html"),

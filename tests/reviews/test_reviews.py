@@ -1,12 +1,15 @@
+import datetime
 import threading
 
 import pytest
 from django.db import connection
 from django.utils import translation
 
+from shop.jinja_env import date as date_filter
 from shop.reviews import selectors, services
 from shop.reviews.exceptions import ReviewError
 from shop.reviews.models import Review, ReviewPhoto, ReviewVote
+from shop.reviews.templatetags import reviews_tags
 from tests.catalog.test_views import make_products
 from tests.factories import ProductFactory
 
@@ -284,3 +287,17 @@ def test_the_helpful_form_on_the_page_and_as_the_vote_answer(client, product, ve
     client.logout()
     signed_out = client.post(f"/reviews/{review.pk}/helpful/", headers={"HX-Request": "true"}).content.decode()
     assert signed_out.startswith('<p class="helpful error" role="alert">')
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 11, 23, 14, 59, 59, tzinfo=datetime.UTC),  # 23:59:59 in Tokyo
+        datetime.datetime(2026, 11, 23, 15, 0, 0, 123456, tzinfo=datetime.UTC),  # the next day there, microseconds
+        datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=-5))),
+    ],
+)
+def test_a_reviews_time_is_what_the_date_filter_gives(moment):
+    """The Jinja2 pages' `date` (Django's filter in the current time zone), which the list used before."""
+    expected = f'<time datetime="{date_filter(moment, "c")}">{date_filter(moment, "Y/m/d")}</time>'
+    assert reviews_tags.review_time(moment) == expected

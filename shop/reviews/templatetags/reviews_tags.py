@@ -5,6 +5,7 @@ the figures stored on the product (Product.review_count, rating_average, rating_
 import functools
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
@@ -137,3 +138,10 @@ def helpful_form(*, review, csrf_token: str, next_path: str) -> str:
 def helpful_error(message: str) -> str:
     """What an htmx vote gets back in the form's place when it cannot be counted."""
     return mark_safe(f'<p class="helpful error" role="alert">{escape(message)}</p>')  # noqa: S308 - escaped
+
+
+def review_time(value) -> str:
+    """A review's date as <time>: what Django's `date` filter gives for "c" and "Y/m/d" in the current time zone,
+    without formatting through it twice for each of the ten reviews of a page (about 15 µs a review)."""
+    local = timezone.localtime(value)
+    return mark_safe(f'<time datetime="{local.isoformat()}">{local:%Y/%m/%d}</time>')  # noqa: S308 - no text
