@@ -42,11 +42,15 @@ STOCKED_UNITS = 100_000
 AUTHORS = 3
 POSTS_PER_AUTHOR = 60
 SHARE_LINKS = 1000
+REVIEWED_EVERY = 3  # one active product in 3 has published reviews (1 to 40, most a few; a page shows 10)
+REVIEWERS = 40
+REVIEW_PHOTO_SHARE = 0.2
 # The signed-in visitor of the page runs, and one member per cart client (a member has one cart).
 MEMBER_EMAIL = "member@bench.example"
 CART_MEMBER_EMAIL = "cart-{n}@bench.example"
 CART_MEMBERS = 4
 AUTHOR_EMAIL = "author-{n}@bench.example"
+REVIEWER_EMAIL = "reviewer-{n}@bench.example"
 MEMBER_PASSWORD = "bench-member-pass-1"  # noqa: S105 - a throwaway database's test account
 
 # (top-level slug, name, [(child slug, name, item words, variant kind)])
@@ -399,6 +403,72 @@ def seed_share_links(authors, rng: random.Random) -> None:
     ShareLink.objects.bulk_create(links, batch_size=BATCH)
 
 
+REVIEW_TITLES = [
+    "とても満足",
+    "リピート確定",
+    "色がきれい",
+    "サイズ感ちょうどいい",
+    "普段使いに",
+    "期待どおり",
+    "少し小さめ",
+]
+REVIEW_LINES = [
+    "届いてすぐに使い始めました。{item}の質感が思っていたより上品です。",
+    "写真どおりの色味で、毎日のコーデに合わせやすいです。",
+    "値段の割にしっかりした作りで、友だちにもすすめました。",
+    "サイズは普段どおりで大丈夫でした。洗濯しても型崩れしません。",
+    "SNSで見かけて購入。期待以上でした。",
+]
+
+
+def seed_reviews(rng: random.Random, sources) -> None:
+    """Published reviews by REVIEWERS members: one active product in REVIEWED_EVERY has 1-40 (most a few, as on a
+    real shop), a fifth with a photo, some marked helpful; then the products' stored figures (count, average, per
+    rating) are counted by the shop's own service. Bulk inserts: no feed posts or notifications are made for them."""
+    from django.db.models import DateTimeField, ExpressionWrapper, F, IntegerField, Value
+    from django.utils import timezone
+
+    from shop.catalog.models import Product
+    from shop.reviews.models import Review, ReviewPhoto
+    from shop.reviews.services import product_ratings_rebuild
+
+    reviewers = [member_get_or_create(REVIEWER_EMAIL.format(n=n), f"レビュアー{n}") for n in range(1, REVIEWERS + 1)]
+    products = Product.objects.filter(is_active=True).order_by("id").values_list("id", "name")
+    reviews = []
+    for product_id, name in products:
+        if product_id % REVIEWED_EVERY:
+            continue
+        count = min(int(rng.paretovariate(1.0)), REVIEWERS)
+        for reviewer in rng.sample(reviewers, count):
+            rating = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 7, 5])[0]
+            lines = rng.sample(REVIEW_LINES, rng.choice([1, 2, 3]))
+            reviews.append(
+                Review(
+                    product_id=product_id,
+                    user=reviewer,
+                    rating=rating,
+                    title=rng.choice(REVIEW_TITLES),
+                    body="\n".join(lines).format(item=name.split()[1]),
+                    status=Review.Status.PUBLISHED,
+                    verified_purchase=rng.random() < 0.7,
+                    helpful_count=int(rng.paretovariate(2.0)) - 1,
+                )
+            )
+    Review.objects.bulk_create(reviews, batch_size=BATCH)
+    photos = []
+    for review in reviews:
+        if rng.random() < REVIEW_PHOTO_SHARE:
+            photos.append(ReviewPhoto(review=review, image=sources[review.pk % len(sources)][0]))
+    ReviewPhoto.objects.bulk_create(photos, batch_size=BATCH)
+    # Spread over the last year, newest with the highest id.
+    newest = max(review.pk for review in reviews)
+    step = ExpressionWrapper(Value(newest) - F("id"), output_field=IntegerField()) * Value(timedelta(minutes=37))
+    Review.objects.filter(pk__in=[r.pk for r in reviews]).update(
+        created_at=ExpressionWrapper(Value(timezone.now()) - step, output_field=DateTimeField())
+    )
+    product_ratings_rebuild()
+
+
 def seed_people() -> None:
     """Members, authors, posts and share links (each only if missing) and the singleton settings rows."""
     from django.db import transaction
@@ -407,6 +477,7 @@ def seed_people() -> None:
     from loyalty.models.lifecycle import LifecycleSettings
     from payments.models import PaymentSettings
     from shop.notifications.models import NotificationSettings
+    from shop.reviews.models import Review
     from social.models import Post
     from social.shares.models import ShareLink
 
@@ -423,6 +494,10 @@ def seed_people() -> None:
             seed_posts(authors, rng, draw_source_images())
         if not ShareLink.objects.filter(code__startswith="b", sharer__in=authors).exists():
             seed_share_links(authors, rng)
+        if not Review.objects.filter(
+            user__email__startswith="reviewer-", user__email__endswith="@bench.example"
+        ).exists():
+            seed_reviews(rng, draw_source_images())
 
 
 def vacuum_analyze() -> None:

@@ -1,8 +1,9 @@
 """Reads for reviews. Every function runs a fixed number of queries whatever the number of reviews or products."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from shop.accounts.selectors import user_email_verified
@@ -49,9 +50,27 @@ class ReviewSummary:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedReview:
+    """A review as a product's list of reviews shows it: the columns it reads, not a Review and its reviewer (whose
+    instances cost the ORM more than the rest of the list)."""
+
+    pk: int
+    rating: int
+    title: str
+    body: str
+    created_at: datetime
+    is_featured: bool
+    verified_purchase: bool
+    helpful_count: int
+    reviewer_name: str
+    photo_names: tuple[str, ...]
+    voted: bool = False  # by the viewer
+
+
 @dataclass
 class ReviewPage:
-    reviews: list[Review]
+    reviews: list[PublishedReview]
     number: int
     has_next: bool
     has_previous: bool
@@ -115,7 +134,7 @@ def review_list_published(
     if published_count == 0:
         return ReviewPage(reviews=[], number=page, has_next=False, has_previous=page > 1)
     start = (page - 1) * PAGE_SIZE
-    rows = _PUBLISHED.objects(
+    rows = _PUBLISHED.values(
         product_id=product_id,
         viewer_id=user.pk if user is not None and user.is_authenticated else None,
         sort=sort if sort in SORTS else "newest",
@@ -124,18 +143,41 @@ def review_list_published(
         limit=PAGE_SIZE + 1,
         offset=start,
     )
-    return ReviewPage(reviews=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)
+    reviews = [
+        PublishedReview(
+            pk=row["id"],
+            rating=row["rating"],
+            title=row["title"],
+            body=row["body"],
+            created_at=row["created_at"],
+            is_featured=row["is_featured"],
+            verified_purchase=row["verified_purchase"],
+            helpful_count=row["helpful_count"],
+            reviewer_name=public_name(row["reviewer"]),
+            photo_names=tuple(name for i in range(MAX_PHOTOS) if (name := row[f"photo_{i}"])),
+            voted=row.get("voted", False),
+        )
+        for row in rows[:PAGE_SIZE]
+    ]
+    return ReviewPage(reviews=reviews, number=page, has_next=len(rows) > PAGE_SIZE, has_previous=page > 1)
 
 
 def _published_queryset(*, product_id, viewer_id, sort, stars, with_photos):
-    queryset = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED).select_related("user")
+    queryset = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
     if stars is not None:
         queryset = queryset.filter(rating=stars)
     if with_photos:
         queryset = queryset.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
+    columns = ["id", "rating", "title", "body", "created_at", "is_featured", "verified_purchase", "helpful_count"]
     if viewer_id is not None:
         queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user_id=viewer_id)))
-    return _with_photos(queryset).order_by("-is_featured", *SORTS[sort])
+        columns.append("voted")
+    photos = [f"photo_{i}" for i in range(MAX_PHOTOS)]
+    return (
+        _with_photos(queryset)
+        .order_by("-is_featured", *SORTS[sort])
+        .values(*columns, *photos, reviewer=F("user__display_name"))
+    )
 
 
 # Compiled once per shape (shop.core.compiled): building the list's query, photo columns and all, cost the ORM about
@@ -196,8 +238,12 @@ def review_write_refusal(*, user) -> str:
 
 
 def reviewer_name(review: Review) -> str:
+    return public_name(review.user.display_name)
+
+
+def public_name(display_name: str | None) -> str:
     """The public name of a reviewer: their display name, never their e-mail address."""
-    name = (review.user.display_name or "").strip()
+    name = (display_name or "").strip()
     if name and "@" not in name:
         return name
     return str(_("A customer"))

@@ -137,6 +137,22 @@ def test_statements_share_one_cursor_per_connection_and_a_new_connection_gets_a_
     assert query.rows(name="kept") == [{"name": "kept"}]
 
 
+def test_values_are_converted_as_the_orm_converts_them():
+    product = ProductFactory()
+    Product.objects.filter(pk=product.pk).update(rating_counts=[0, 0, 1, 0, 2])
+
+    def build(*, pk):
+        return Product.objects.filter(pk=pk).values(
+            "rating_counts", "created_at", "is_active", shelf=F("category__name")
+        )
+
+    query = CompiledQuery(build, "pk")
+    assert query.values(pk=product.pk) == list(build(pk=product.pk))
+    assert query.values(pk=product.pk)[0]["rating_counts"] == [0, 0, 1, 0, 2]
+    assert isinstance(query.rows(pk=product.pk)[0]["rating_counts"], str), "rows() gives the driver's JSON text"
+    assert query.values(pk=product.pk + 1) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_closed_connection_gets_a_new_cursor():
     query = CompiledQuery(lambda *, pk: Product.objects.filter(pk=pk).values("pk"), "pk")
@@ -151,6 +167,7 @@ _ON_SQLITE = """
 import django
 django.setup()
 from django.db import connection
+from django.db.models import F
 from shop.catalog.models import Category
 from shop.core.compiled import CompiledQuery
 with connection.schema_editor() as editor:
@@ -161,12 +178,16 @@ names = CompiledQuery(lambda *, slug: Category.objects.filter(slug=slug).values(
 assert names.rows(slug="knit") == [{"name": "ニット"}]
 assert names.rows(slug="knit") == [{"name": "ニット"}], "with the columns' names remembered"
 assert [category.name for category in by_slug.objects(slug="knit")] == ["ニット"]
+flags = CompiledQuery(lambda *, slug: Category.objects.filter(slug=slug).values("is_active", label=F("name")), "slug")
+assert flags.rows(slug="knit") == [{"is_active": 1, "label": "ニット"}], "the driver's integer"
+assert flags.values(slug="knit") == [{"is_active": True, "label": "ニット"}]
+assert flags.values(slug="knit")[0]["is_active"] is True, "converted as the ORM converts it"
 print("ok")
 """
 
 
 @pytest.mark.django_db(False)
-def test_rows_and_objects_run_on_sqlite_too():
+def test_rows_values_and_objects_run_on_sqlite_too():
     """The demo (`make demo`) runs on SQLite, whose cursor describes columns as plain tuples (psycopg's as Column
     objects): the statements run there, in a process of their own on an in-memory database."""
     env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}

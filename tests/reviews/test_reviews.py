@@ -301,3 +301,41 @@ def test_a_reviews_time_is_what_the_date_filter_gives(moment):
     """The Jinja2 pages' `date` (Django's filter in the current time zone), which the list used before."""
     expected = f'<time datetime="{date_filter(moment, "c")}">{date_filter(moment, "Y/m/d")}</time>'
     assert reviews_tags.review_time(moment) == expected
+
+
+def test_a_reviews_item_on_the_product_page(client, product, verified_user):
+    """Each review of the list (reviews_tags.review_items, made in Python): stars with their text, badges, title,
+    name, time, paragraphs, photos and the Helpful form, every text escaped, in the page's language."""
+    author = make_user(display_name="ゆみ & <b>")
+    buy(author, product.variants.first())
+    review = write(author, product, rating=4, title="色 <i>が</i> 良い", body="一段落目\n\n二段落目 <b>太字</b>\n改行")
+    assert review.status == Review.Status.PUBLISHED and review.verified_purchase
+    services.review_moderate(review_ids=[review.pk], action="feature")
+    ReviewPhoto.objects.create(review=review, image="reviews/2026/11/a b.jpg", position=0)
+    Review.objects.filter(pk=review.pk).update(
+        helpful_count=3, created_at=datetime.datetime(2026, 11, 23, 15, 30, tzinfo=datetime.UTC)
+    )
+
+    html = client.get(product.get_absolute_url()).content.decode()
+    item = html[html.index(f'<li class="review featured" id="review-{review.pk}">') :]
+    item = item[: item.index("</li>\n")]
+    assert '<span class="stars" aria-hidden="true">★★★★☆</span><span class="visually-hidden">5つ星中4</span>' in item
+    assert '<span class="tag">おすすめ</span><span class="tag verified">購入確認済み</span>' in item
+    assert "<h3>色 &lt;i&gt;が&lt;/i&gt; 良い</h3>" in item
+    assert 'ゆみ &amp; &lt;b&gt; · <time datetime="2026-11-24T00:30:00+09:00">2026/11/24</time>' in item
+    assert '<div class="prose"><p>一段落目</p>\n\n<p>二段落目 &lt;b&gt;太字&lt;/b&gt;<br>改行</p></div>' in item
+    photo = "/media/reviews/2026/11/a%20b.jpg"
+    assert f'<a href="{photo}"><img src="{photo}" alt="投稿者の写真"' in item
+    assert '<form class="helpful"' in item and "3人が参考になったと回答" in item
+
+    client.force_login(verified_user)
+    html = client.get(f"{product.get_absolute_url()}?rstars=1").content.decode()
+    assert "条件に合うレビューはありません。" in html and f'id="review-{review.pk}"' not in html
+
+
+def test_a_product_without_reviews_shows_no_filters(client, product):
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert 'class="review-filters"' not in html
+    publish(write(make_user(), product))
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert 'class="review-filters"' in html

@@ -6,7 +6,7 @@ import functools
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -45,9 +45,6 @@ def review_list_context(*, request, product, summary) -> dict:
         user=request.user,
         published_count=summary.count,
     )
-    for review in page.reviews:
-        review.reviewer_name = selectors.reviewer_name(review)
-        review.photo_names = selectors.review_photo_names(review)
     return {
         "product": product,
         "page": page,
@@ -118,21 +115,74 @@ def star_count(n: int) -> str:
     return ngettext("%(n)s star", "%(n)s stars", n) % {"n": n}
 
 
+def review_items(reviews, *, csrf_token: str, next_path: str) -> str:
+    """The <li> of each review of a product's list (selectors.PublishedReview, ten a page), made in Python: as a Jinja
+    loop, with the Helpful form, the time and the texts of each, a review cost about 0.1 ms of CPU."""
+    texts = _item_texts(get_language())
+    zone = timezone.get_current_timezone()
+    csrf_value, next_value = escape(csrf_token), escape(next_path)
+    items = (_review_item(review, texts, zone, csrf_value, next_value) for review in reviews)
+    return mark_safe("".join(items))  # noqa: S308 - fixed markup and escaped values
+
+
+def _review_item(review, texts: dict, zone, csrf_value: str, next_value: str) -> str:
+    tags = (texts["featured"] if review.is_featured else "") + (texts["verified"] if review.verified_purchase else "")
+    photos = ""
+    if review.photo_names:
+        alt = texts["photo_alt"]
+        photos = "".join(
+            f'<li><a href="{url}"><img src="{url}" alt="{alt}" loading="lazy" width="96" height="96"></a></li>'
+            for url in (escape(links.media_url(name)) for name in review.photo_names)
+        )
+        photos = f'<ul class="review-photos">{photos}</ul>'
+    return (
+        f'<li class="review{" featured" if review.is_featured else ""}" id="review-{review.pk}">\n'
+        f'<p class="meta">{stars_html(review.rating)}{texts["stars"][review.rating]}{tags}</p>\n'
+        f"<h3>{escape(review.title)}</h3>\n"
+        f'<p class="by">{escape(review.reviewer_name)} · {review_time(review.created_at, zone)}</p>\n'
+        f'<div class="prose">{linebreaks(review.body, autoescape=True)}</div>\n'
+        f"{photos}{_helpful_form(review, texts, csrf_value, next_value)}\n</li>\n"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _item_texts(language: str | None) -> dict:
+    """The fixed texts of a review's <li>, escaped, in the language (each a translation lookup per review before)."""
+    stars = {n: _("%(n)s out of 5 stars") % {"n": n} for n in range(1, 6)}
+    featured, verified, photo_alt = _("Featured"), _("Verified purchase"), _("Photo from the reviewer")
+    return {
+        "stars": {n: f'<span class="visually-hidden">{escape(text)}</span>' for n, text in stars.items()},
+        "featured": f'<span class="tag">{escape(featured)}</span>',
+        "verified": f'<span class="tag verified">{escape(verified)}</span>',
+        "photo_alt": escape(photo_alt),
+        "helpful": escape(_("Helpful")),
+        "language": language,
+    }
+
+
 def helpful_form(*, review, csrf_token: str, next_path: str) -> str:
-    """A review's "Helpful" vote form: on the product page's list of reviews (ten a page) and as the answer to an
-    htmx vote. Made in Python, its one home: a Django template rendered for each review cost about 0.1 ms each."""
+    """A review's "Helpful" vote form: on the product page's list of reviews (review_items) and as the answer to an
+    htmx vote. Made in Python, its one home."""
+    texts = _item_texts(get_language())
+    return mark_safe(_helpful_form(review, texts, escape(csrf_token), escape(next_path)))  # noqa: S308 - escaped
+
+
+def _helpful_form(review, texts: dict, csrf_value: str, next_value: str) -> str:
     url = escape(links.reverse_cached("reviews:helpful", review_id=review.pk))
     voted = ' disabled aria-pressed="true"' if getattr(review, "voted", False) else ""
-    n = review.helpful_count
-    count = ngettext("%(n)s person found this helpful", "%(n)s people found this helpful", n) % {"n": n}
-    label = _("Helpful")  # outside the f-string, for makemessages
-    return mark_safe(  # noqa: S308 - fixed markup and escaped values
+    return (
         f'<form class="helpful" method="post" action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">\n'
-        f'  <input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="next" value="{escape(next_path)}#review-{review.pk}">\n'
-        f'  <button type="submit"{voted}>{escape(label)}</button>\n'
-        f'  <span class="count" data-helpful-count>{escape(count)}</span>\n</form>'
+        f'  <input type="hidden" name="csrfmiddlewaretoken" value="{csrf_value}">'
+        f'<input type="hidden" name="next" value="{next_value}#review-{review.pk}">\n'
+        f'  <button type="submit"{voted}>{texts["helpful"]}</button>\n'
+        f'  <span class="count" data-helpful-count>{_helpful_count(texts["language"], review.helpful_count)}</span>\n'
+        "</form>"
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _helpful_count(language: str | None, n: int) -> str:
+    return escape(ngettext("%(n)s person found this helpful", "%(n)s people found this helpful", n) % {"n": n})
 
 
 def helpful_error(message: str) -> str:
@@ -140,8 +190,10 @@ def helpful_error(message: str) -> str:
     return mark_safe(f'<p class="helpful error" role="alert">{escape(message)}</p>')  # noqa: S308 - escaped
 
 
-def review_time(value) -> str:
-    """A review's date as <time>: what Django's `date` filter gives for "c" and "Y/m/d" in the current time zone,
-    without formatting through it twice for each of the ten reviews of a page (about 15 µs a review)."""
-    local = timezone.localtime(value)
-    return mark_safe(f'<time datetime="{local.isoformat()}">{local:%Y/%m/%d}</time>')  # noqa: S308 - no text
+def review_time(value, zone=None) -> str:
+    """A review's date as <time>: what Django's `date` filter gives for "c" and "Y/m/d" in the current time zone (or
+    `zone`), without formatting through it twice for each of the ten reviews of a page (about 15 µs a review)."""
+    local = timezone.localtime(value, zone)
+    return mark_safe(  # noqa: S308 - no text
+        f'<time datetime="{local.isoformat()}">{local.year:04d}/{local.month:02d}/{local.day:02d}</time>'
+    )
