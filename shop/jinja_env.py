@@ -128,7 +128,7 @@ def environment(**options) -> Environment:
         perk_badges=_with_context(perks_tags.perk_badges),
         product_access=_with_context(perks_tags.product_access),
         product_viewer=_with_context(social_tags.product_viewer),
-        product_social=_inclusion(social_tags.product_social, "social/_product_social.html"),
+        product_social=_with_context(social_tags.product_social),
         share_buttons=_with_context(shares_tags.share_buttons),
         recommend_block=recommend_tags.recommend_block,
     )

@@ -2,7 +2,8 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from . import selectors, services
 from .exceptions import SocialError
 from .forms import CommentForm, MarkForm, OnOffForm, PostForm, ReportForm
 from .shares.views import post_cards_prepare
+from .templatetags.social_tags import mark_buttons
 
 
 def _back(request, default: str):
@@ -179,10 +181,9 @@ def mark(request):
         return _back(request, "social:feed")
     if request.htmx:
         marks = selectors.product_marks_of(viewer=request.user, product_id=product_id)
-        return render(
-            request,
-            "social/_mark_buttons.html",
-            {"product_id": product_id, "marks": marks, "next": request.POST.get("next", "")},
+        next_path = request.POST.get("next", "")
+        return HttpResponse(
+            mark_buttons(product_id=product_id, marks=marks, csrf_token=get_token(request), next_path=next_path)
         )
     return _back(request, "social:feed")
 

@@ -6,3 +6,13 @@ class CoreConfig(AppConfig):
     name = "shop.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from functools import partial
+
+        from django.core.signals import request_finished, request_started
+
+        from .links import url_state_reset
+
+        request_started.connect(partial(url_state_reset, in_request=True), weak=False, dispatch_uid="core_url_state")
+        request_finished.connect(partial(url_state_reset, in_request=False), weak=False, dispatch_uid="core_url_state")

@@ -1,5 +1,6 @@
 import functools
 import re
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -54,6 +55,29 @@ def _url_parts(urlconf, script_prefix: str, viewname: str, names: tuple[str, ...
     return tuple(by_marker.get(part, part) if index % 2 else part for index, part in enumerate(parts))
 
 
+# The URLconf and script prefix of the request being answered, read on its first reverse_cached (url_state_reset):
+# each is an asgiref Local, whose read takes a lock (about 1.5 µs, where the rest of a remembered reverse takes 1-2),
+# and a product page reverses about 25 URLs. False in a request until then, None outside a request.
+_REQUEST_URL_STATE: ContextVar[tuple | bool | None] = ContextVar("shop_request_url_state", default=None)
+
+
+def url_state_reset(*, in_request: bool, **kwargs) -> None:
+    """Connected to request_started (in_request=True) and request_finished (False) by CoreConfig. Django sets the
+    script prefix before request_started and the URLconf before the first middleware, and neither again during the
+    request (the shop sets no request.urlconf). Outside a request (tasks, commands) both are read on every call."""
+    _REQUEST_URL_STATE.set(False if in_request else None)
+
+
+def _url_state() -> tuple[str, str]:
+    state = _REQUEST_URL_STATE.get()
+    if state:
+        return state
+    found = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    if state is False:
+        _REQUEST_URL_STATE.set(found)
+    return found
+
+
 def reverse_cached(viewname: str, *args, **kwargs) -> str:
     """`reverse` remembered per process: the same name and arguments give the same path for as long as the URLconf
     and script prefix stay (they are part of the key). A product page reversed about twenty URLs, each about 25 µs
@@ -63,8 +87,7 @@ def reverse_cached(viewname: str, *args, **kwargs) -> str:
     Keyword values that are plain slugs (a product's or category's slug, a share code) fill in the name's URL made
     once with markers: there are too many of them to remember each URL (500 product pages in turn had missed the
     remembered ones about seven times a view)."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    prefix = get_script_prefix()
+    urlconf, prefix = _url_state()
     if kwargs and not args and all(type(value) is str and _PLAIN_VALUE.fullmatch(value) for value in kwargs.values()):
         parts = _url_parts(urlconf, prefix, viewname, tuple(sorted(kwargs)))
         if parts is not None:

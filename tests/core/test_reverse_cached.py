@@ -82,3 +82,54 @@ def test_urls_are_made_with_markers_only_for_patterns_that_take_any_plain_value(
     assert int_patterns
     for name, names in int_patterns:
         assert links._url_parts(urlconf, "/", name, names) is None
+
+
+@pytest.mark.django_db
+def test_a_request_reads_its_script_prefix_once_and_the_next_request_reads_its_own():
+    """reverse_cached reads Django's URLconf and script prefix on its first call in a request (not per call): the
+    pages of a shop served under /shop link under /shop, and a request served at the root right after links at the
+    root. Through WSGIHandler, which sets the prefix from SCRIPT_NAME as gunicorn's requests do."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test.client import FakePayload
+
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(slug="knit-01", category__slug="knit")
+    handler = WSGIHandler()
+
+    def page(script_name: str) -> str:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": script_name,
+            "PATH_INFO": f"/p/{product.slug}/",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.input": FakePayload(b""),
+            "wsgi.url_scheme": "http",
+        }
+        statuses = []
+        result = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        try:
+            body = b"".join(result).decode()
+        finally:
+            result.close()  # request_finished
+        assert statuses == ["200 OK"]
+        return body
+
+    # As Django's test client does: the test's transaction stays open across the requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        under_shop = page("/shop")
+        assert 'href="/shop/c/knit/"' in under_shop and 'href="/p/' not in under_shop
+        assert links._REQUEST_URL_STATE.get() is None, "nothing is kept after the request"
+        at_root = page("")
+        assert 'href="/c/knit/"' in at_root and 'href="/shop/' not in at_root
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        set_script_prefix("/")
