@@ -12,9 +12,9 @@ without 15,000 rendition files. Product summaries (price, compare-at, in stock, 
 Beside the catalogue it seeds what the signed-in pages, the cart, the checkout and the webhook runs need
 (`seed_people`): members (e-mail verified, the current privacy policy and terms accepted, no two-factor device, so
 the shop's middleware lets them through), `AUTHORS` members with feed posts tagging products, share links of
-those authors to products (`SHARE_LINKS`, so the share redirect rotates through many codes), and the singleton
-settings rows. One product in 20 is "stocked": active, no end of sale, 100,000 units of each variant, so cart adds
-and orders never run out.
+those authors to products (`SHARE_LINKS`, so the share redirect rotates through many codes), published reviews of
+one product in three (`seed_reviews`), and the singleton settings rows. One product in 20 is "stocked": active, no
+end of sale, 100,000 units of each variant, so cart adds and orders never run out.
 
 Idempotent: a database that already holds exactly N products is left alone (the people are seeded if missing);
 any other catalogue is replaced. The data comes from a fixed random seed, so every run loads the same catalogue.
