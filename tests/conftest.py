@@ -37,7 +37,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if database["ENGINE"] not in ("django.db.backends.postgresql", "shop.core.db.postgresql"):
         pytest.exit("The test suite needs PostgreSQL: set DATABASE_URL=postgres://…", returncode=3)
     missing = []
     if not _reachable(f"postgres://{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}", 5432):

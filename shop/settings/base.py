@@ -135,6 +135,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=_prepare_threshold > 0, prepare_threshold=_prepare_threshold or None
     )
+    # Django's backend with a health check that polls the connection's socket before sending `SELECT 1`.
+    DATABASES["default"]["ENGINE"] = "shop.core.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
