@@ -103,16 +103,17 @@ def rating_figures(*, product_id: int) -> dict:
     }
 
 
+_PHOTO_COLUMNS = tuple(f"photo_{i}" for i in range(MAX_PHOTOS))
+
+
 def _with_photos(queryset):
     """The first MAX_PHOTOS photo paths as columns of the same query (no query per review, no prefetch)."""
     photos = ReviewPhoto.objects.filter(review=OuterRef("pk")).order_by("position", "id").values("image")
-    return queryset.annotate(
-        **{f"photo_{i}": Subquery(photos[i : i + 1]) for i in range(MAX_PHOTOS)},
-    )
+    return queryset.annotate(**{name: Subquery(photos[i : i + 1]) for i, name in enumerate(_PHOTO_COLUMNS)})
 
 
 def review_photo_names(review: Review) -> list[str]:
-    return [name for i in range(MAX_PHOTOS) if (name := getattr(review, f"photo_{i}", None))]
+    return [name for column in _PHOTO_COLUMNS if (name := getattr(review, column, None))]
 
 
 def review_list_published(
@@ -154,7 +155,7 @@ def review_list_published(
             verified_purchase=row["verified_purchase"],
             helpful_count=row["helpful_count"],
             reviewer_name=public_name(row["reviewer"]),
-            photo_names=tuple(name for i in range(MAX_PHOTOS) if (name := row[f"photo_{i}"])),
+            photo_names=tuple(name for column in _PHOTO_COLUMNS if (name := row[column])),
             voted=row.get("voted", False),
         )
         for row in rows[:PAGE_SIZE]
@@ -172,11 +173,10 @@ def _published_queryset(*, product_id, viewer_id, sort, stars, with_photos):
     if viewer_id is not None:
         queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user_id=viewer_id)))
         columns.append("voted")
-    photos = [f"photo_{i}" for i in range(MAX_PHOTOS)]
     return (
         _with_photos(queryset)
         .order_by("-is_featured", *SORTS[sort])
-        .values(*columns, *photos, reviewer=F("user__display_name"))
+        .values(*columns, *_PHOTO_COLUMNS, reviewer=F("user__display_name"))
     )
 
 
