@@ -24,6 +24,14 @@ pytestmark = pytest.mark.django_db
 Kind = PointEntry.Kind
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are matched in English: the shop's default language is Japanese, and the language a test
+    starts in is whatever the test before it left active (Django keeps a request's language after it)."""
+    with translation.override("en"):
+        yield
+
+
 def give(user, amount, *, at=T0, key=None):
     """Usable points at `at` (a staff adjustment, which is usable at once)."""
     return svc.points_adjust(user=user, amount=amount, reason="テスト", actor=None, key=key, now=at)

@@ -191,6 +191,23 @@ def test_sort_filter_and_htmx_list(client, product):
     assert client.get(f"/p/{product.slug}/reviews/?rsort=lowest").status_code == 302
 
 
+def test_the_lists_photos_in_their_order_at_most_four(product, django_assert_num_queries):
+    """Each review of a page carries its photos' paths in their order (position, then id), at most MAX_PHOTOS of
+    them, read by the list's one statement; "with photos" keeps only reviews that have some."""
+    plain = publish(write(make_user(), product, title="写真なし"))
+    pictured = publish(write(make_user(), product, title="写真あり"))
+    for position, name in [(2, "c"), (0, "a"), (4, "e"), (1, "b"), (3, "d")]:
+        ReviewPhoto.objects.create(review=pictured, image=f"reviews/2026/11/{name}.jpg", position=position)
+
+    with django_assert_num_queries(1):
+        page = selectors.review_list_published(product_id=product.pk, published_count=2)
+    photos = {review.title: review.photo_names for review in page.reviews}
+    assert photos == {"写真なし": (), "写真あり": tuple(f"reviews/2026/11/{n}.jpg" for n in "abcd")}
+    assert plain.pk not in [
+        r.pk for r in selectors.review_list_published(product_id=product.pk, with_photos=True).reviews
+    ]
+
+
 def _many_reviews(product, count):
     for i in range(count):
         publish(write(make_user(), product, rating=1 + i % 5, title=f"レビュー{i}"))
