@@ -3,7 +3,7 @@
 # per request, for comparing two settings or two commits on the same machine (run them alternately, several times).
 #
 #   bash bench/quick.sh /_bench/ceiling/ /products/ product         # product: 500 product pages in turn
-#   MEMBER=1 DB_PREPARE_THRESHOLD=0 bash bench/quick.sh /products/   # signed in; any shop setting from the env
+#   MEMBER=1 DB_PREPARE_THRESHOLD=0 bash bench/quick.sh /products/   # signed in (not the ceiling); any shop setting from the env
 #
 # Env: SIZE (2000: the catalogue, loaded by bench/load_catalog.py if missing), DURATION (10s), PORT (8766), MEMBER.
 set -euo pipefail
@@ -32,12 +32,15 @@ GUNICORN_PID=$!
 trap 'kill -TERM $GUNICORN_PID 2>/dev/null; wait $GUNICORN_PID 2>/dev/null' EXIT
 for _ in $(seq 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break; sleep 0.5; done
 
-export BENCH_COOKIE=
+# A member's Cookie header as bench/run.sh makes it (bench/clients.py): the session and the csrftoken cookie a
+# browser would send back. The ceiling is asked without it, as in bench/run.sh.
+MEMBER_COOKIE=
 if [ -n "${MEMBER:-}" ]; then
-  BENCH_COOKIE="sessionid=$("$VENV/bin/python" -c 'import django; django.setup()
-from bench.clients import session_create
+  MEMBER_COOKIE=$("$VENV/bin/python" -c 'import sys; sys.path.insert(0, ".")
+import django; django.setup()
+from bench.clients import a_product_path, csrf_client, session_create
 from bench.load_catalog import MEMBER_EMAIL
-print(session_create(MEMBER_EMAIL))')"
+print(csrf_client(sys.argv[1], session_create(MEMBER_EMAIL), a_product_path())[0])' "http://127.0.0.1:$PORT")
 fi
 
 ticks() { # CPU ticks (user + system) of these processes
@@ -49,6 +52,8 @@ HZ=$(getconf CLK_TCK)
 echo "page | req/s | p50 | p99 | gunicorn ms/req | PostgreSQL ms/req | non-2xx/3xx"
 for path in "$@"; do
   unset BENCH_PATHS
+  export BENCH_COOKIE=$MEMBER_COOKIE
+  [[ "$path" == /_bench/* ]] && BENCH_COOKIE=
   if [ "$path" = product ]; then
     export BENCH_PATHS=$BENCH_RUN_OUT/product_paths.txt
     path=$(head -n1 "$BENCH_PATHS")
