@@ -69,11 +69,18 @@ def a_product_path() -> str:
     return Product.objects.filter(is_active=True).order_by("id").first().get_absolute_url()
 
 
+def member_cookie(base_url: str) -> str:
+    """The Cookie header of the bench's signed-in member: a new session and its csrftoken, as a browser sends them."""
+    from bench.load_catalog import MEMBER_EMAIL
+
+    return csrf_client(base_url, session_create(MEMBER_EMAIL), a_product_path())[0]
+
+
 def main() -> None:
     django_setup()
     from bench.load_catalog import MEMBER_EMAIL
 
-    cookie, _token = csrf_client(sys.argv[1], session_create(MEMBER_EMAIL), a_product_path())
+    cookie = member_cookie(sys.argv[1])
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "cookies.json").write_text(json.dumps({"member": cookie}))
     print(f"signed-in session for {MEMBER_EMAIL} in {OUT / 'cookies.json'}")

@@ -36,11 +36,8 @@ for _ in $(seq 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2
 # browser would send back. The ceiling is asked without it, as in bench/run.sh.
 MEMBER_COOKIE=
 if [ -n "${MEMBER:-}" ]; then
-  MEMBER_COOKIE=$("$VENV/bin/python" -c 'import sys; sys.path.insert(0, ".")
-import django; django.setup()
-from bench.clients import a_product_path, csrf_client, session_create
-from bench.load_catalog import MEMBER_EMAIL
-print(csrf_client(sys.argv[1], session_create(MEMBER_EMAIL), a_product_path())[0])' "http://127.0.0.1:$PORT")
+  MEMBER_COOKIE=$("$VENV/bin/python" -c 'import sys, django; django.setup()
+from bench.clients import member_cookie; print(member_cookie(sys.argv[1]))' "http://127.0.0.1:$PORT")
 fi
 
 ticks() { # CPU ticks (user + system) of these processes
