@@ -8,4 +8,9 @@ class SocialConfig(AppConfig):
     verbose_name = _("Social")
 
     def ready(self):
+        from shop.catalog.selectors import product_page_viewer_columns_register
+
         from . import receivers, receivers_loyalty  # noqa: F401
+        from .selectors import product_page_viewer_columns
+
+        product_page_viewer_columns_register(product_page_viewer_columns)

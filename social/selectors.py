@@ -209,10 +209,12 @@ class ProductViewer:
 FOLLOWED_LIMIT = 12
 
 
-def _viewer_queryset(*, viewer_id: int, product_id: int) -> QuerySet:
+def _viewer_columns(viewer_id: int, product_id) -> dict:
+    """The viewer's columns for a product: its id, or OuterRef("pk") inside the product page's own statement."""
     followees = Follow.objects.filter(follower_id=viewer_id, followee__isnull=False).values("followee")
-    tagged = Exists(PostProduct.objects.filter(post=OuterRef("pk"), product_id=product_id))
-    columns = {
+    product_of_post = OuterRef(product_id) if isinstance(product_id, OuterRef) else product_id  # one query deeper
+    tagged = Exists(PostProduct.objects.filter(post=OuterRef("pk"), product_id=product_of_post))
+    return {
         "viewer_marks": JSONRows(_marks(viewer=viewer_id, product_id=product_id), ("kind",)),
         "viewer_followed_reviews": JSONRows(
             Review.objects.filter(status=Review.Status.PUBLISHED, product_id=product_id, user__in=followees).order_by(
@@ -235,15 +237,35 @@ def _viewer_queryset(*, viewer_id: int, product_id: int) -> QuerySet:
             ShareLink.objects.filter(sharer_id=viewer_id, product_id=product_id), ("channel", "code")
         ),
     }
-    return get_user_model().objects.filter(pk=viewer_id).values(**columns)
+
+
+_VIEWER_COLUMN_NAMES = (
+    "viewer_marks",
+    "viewer_followed_reviews",
+    "viewer_followed_posts",
+    "viewer_review",
+    "viewer_shares",
+)
+
+
+def product_page_viewer_columns(viewer_id: int) -> dict:
+    """The viewer's columns read with the product page's statement (registered by SocialConfig.ready with
+    shop.catalog.selectors.product_page_viewer_columns_register), and whose they are."""
+    return {"viewer_columns_of": Value(viewer_id), **_viewer_columns(viewer_id, OuterRef("pk"))}
+
+
+def _viewer_queryset(*, viewer_id: int, product_id: int) -> QuerySet:
+    return get_user_model().objects.filter(pk=viewer_id).values(**_viewer_columns(viewer_id, product_id))
 
 
 # Built and compiled once per process (see shop.core.compiled): the ORM spent about 10 ms of CPU a page view on it.
 _VIEWER = CompiledQuery(_viewer_queryset, "viewer_id", "product_id")
 
 
-def product_viewer(*, viewer, product_id: int) -> ProductViewer:
-    """One statement for a signed-in viewer (each part a JSON column of a one-row query), none for anyone else.
+def product_viewer(*, viewer, product) -> ProductViewer:
+    """What the product page shows a signed-in viewer, none for anyone else: read with the product when the page
+    loaded it for this viewer (shop.catalog.selectors.product_get_for_page with their id), else by one statement
+    (each part a JSON column of a one-row query).
 
     The viewer's share links for the product (the share buttons show them) are made on their first view, by a
     second statement then. Making them inside the viewer statement on every view (a data-modifying WITH) had cost
@@ -253,10 +275,13 @@ def product_viewer(*, viewer, product_id: int) -> ProductViewer:
         return ProductViewer(
             marks=set(), activity=FollowedActivity(reviews=[], posts=[]), share_codes={}, own_review=None
         )
-    row = _VIEWER.rows(viewer_id=viewer.pk, product_id=product_id)[0]
+    if getattr(product, "viewer_columns_of", None) == viewer.pk:
+        row = {name: getattr(product, name) for name in _VIEWER_COLUMN_NAMES}
+    else:
+        row = _VIEWER.rows(viewer_id=viewer.pk, product_id=product.pk)[0]
     share_codes = {link["channel"]: link["code"] for link in decoded(row["viewer_shares"])}
     if set(share_codes) != set(SHARE_CHANNELS):
-        share_codes = share_services.product_share_codes_ensure(sharer=viewer, product_id=product_id)
+        share_codes = share_services.product_share_codes_ensure(sharer=viewer, product_id=product.pk)
     own = instances(Review, row["viewer_review"], user=viewer)
     return ProductViewer(
         marks={mark["kind"] for mark in decoded(row["viewer_marks"])},

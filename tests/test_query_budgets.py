@@ -6,8 +6,8 @@ session and the caches, as on a server that has been up a while, then counted wi
 catalogue (or cart, or feed); the two counts must be equal, so nothing runs a query per item.
 
 A member's product page fits the same 8 as a visitor's: the product's images and variants are JSON columns of the
-product query, and everything the page shows for the member (want/own marks, what people they follow said, share
-codes, own review) is one query (social.selectors.product_viewer).
+product query, and so is everything the page shows for the member (want/own marks, what people they follow said,
+share codes, own review: social.selectors.product_page_viewer_columns).
 """
 
 import pytest

@@ -73,7 +73,8 @@ def category_detail(request, slug):
 
 @visitor_page_cache
 def product_detail(request, slug):
-    page = selectors.product_get_for_page(slug=slug)
+    viewer_id = request.user.pk if request.user.is_authenticated else None
+    page = selectors.product_get_for_page(slug=slug, viewer_id=viewer_id)
     if page is None:
         raise Http404
     product, variants, images = page.product, page.variants, page.images

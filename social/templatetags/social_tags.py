@@ -32,7 +32,7 @@ def person_name(user) -> str:
 def product_viewer(context, product):
     """{% product_viewer product as viewer %}: the viewer's marks, followed people's activity, share codes and own
     review for the product page, in one query (none for visitors); the tags below take it."""
-    return selectors.product_viewer(viewer=context["request"].user, product_id=product.pk)
+    return selectors.product_viewer(viewer=context["request"].user, product=product)
 
 
 def product_social(context, product, viewer) -> str:

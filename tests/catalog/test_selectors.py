@@ -217,7 +217,8 @@ def test_the_product_page_statements_compile_for_sqlite_too():
     """The demo runs on SQLite (JSONRows has its own SQL there; the demo's smoke run executes them)."""
     sqlite = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
     for queryset in (
-        selectors._product_page_queryset(slug="a"),
+        selectors._product_page_queryset(slug="a", viewer_id=None),
+        selectors._product_page_queryset(slug="a", viewer_id=7),  # with the member's columns (social)
         selectors._related_others_queryset(category_ids=[2, 3]),
     ):
         sql, _params = queryset.query.get_compiler(connection=sqlite).as_sql()

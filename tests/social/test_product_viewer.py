@@ -1,7 +1,9 @@
-"""What the product page shows a member, loaded in one query (social.selectors.product_viewer)."""
+"""What the product page shows a member, loaded in one query (social.selectors.product_viewer), or with the product's
+own statement (shop.catalog.selectors.product_get_for_page with the viewer's id)."""
 
 import datetime
 
+import psycopg
 import pytest
 from django.utils import timezone
 
@@ -23,7 +25,8 @@ def review(product, user, *, rating=4, status=Review.Status.PUBLISHED, **extra):
     return Review.objects.create(product=product, user=user, rating=rating, title="t", body="b", status=status, **extra)
 
 
-def test_a_member_sees_marks_followed_activity_share_codes_and_own_review_in_one_query(django_assert_num_queries):
+@pytest.fixture
+def scene():
     product, other = ProductFactory(), ProductFactory()
     member = UserFactory(display_name="会員")
     friend, stranger = UserFactory(display_name="友だち"), UserFactory(display_name="他人")
@@ -41,21 +44,70 @@ def test_a_member_sees_marks_followed_activity_share_codes_and_own_review_in_one
     Post.objects.create(author=friend, body="下書き", product=product, status=Post.Status.HIDDEN)
     Post.objects.create(author=stranger, body="他人の投稿", product=product, status=Post.Status.PUBLISHED)
     links = share_links_ensure(sharer=member, product_id=product.pk)
+    return locals()
 
-    with django_assert_num_queries(1):
-        viewer = selectors.product_viewer(viewer=member, product_id=product.pk)
-        names = [r.user.display_name for r in viewer.activity.reviews] + [
-            p.author.display_name for p in viewer.activity.posts
-        ]
 
+def _names(viewer) -> list[str]:
+    """The people shown with what they said: attached to the rows, no query."""
+    return [r.user.display_name for r in viewer.activity.reviews] + [
+        p.author.display_name for p in viewer.activity.posts
+    ]
+
+
+def _check(viewer, scene):
+    member, friend, product = scene["member"], scene["friend"], scene["product"]
+    friend_review, newer, older, own, links = (scene[n] for n in ("friend_review", "newer", "older", "own", "links"))
     assert viewer.marks == {Post.Kind.WANT}
     assert [(r.pk, r.rating, r.user_id) for r in viewer.activity.reviews] == [(friend_review.pk, 5, friend.pk)]
     assert [p.pk for p in viewer.activity.posts] == [newer.pk, older.pk]  # newest first, tagged posts included
-    assert names == ["友だち", "友だち", "友だち"]
+    assert _names(viewer) == ["友だち", "友だち", "友だち"]
     assert viewer.activity.posts[1].get_absolute_url() == older.get_absolute_url()
     assert viewer.share_codes == {channel: link.code for channel, link in links.items()}
     assert set(viewer.share_codes) == set(ShareLink.Channel.values)
     assert (viewer.own_review.pk, viewer.own_review.status) == (own.pk, Review.Status.PENDING)
+    assert viewer.own_review.user == member and viewer.activity.reviews[0].product_id == product.pk
+
+
+def test_a_member_sees_marks_followed_activity_share_codes_and_own_review_in_one_query(
+    scene, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        viewer = selectors.product_viewer(viewer=scene["member"], product=scene["product"])
+        names = _names(viewer)
+    _check(viewer, scene)
+    assert names == ["友だち", "友だち", "友だち"]
+
+
+def test_the_product_pages_statement_brings_the_members_columns(scene, django_assert_num_queries):
+    member, product = scene["member"], scene["product"]
+    with django_assert_num_queries(1):
+        page = product_get_for_page(slug=product.slug, viewer_id=member.pk)
+        viewer = selectors.product_viewer(viewer=member, product=page.product)
+        names = _names(viewer)
+    _check(viewer, scene)
+    assert names == ["友だち", "友だち", "友だち"]
+
+
+def test_a_product_read_for_someone_else_is_not_taken_for_the_viewers(scene, django_assert_num_queries):
+    member, friend, product = scene["member"], scene["friend"], scene["product"]
+    page = product_get_for_page(slug=product.slug, viewer_id=friend.pk)
+    with django_assert_num_queries(1):
+        viewer = selectors.product_viewer(viewer=member, product=page.product)
+    _check(viewer, scene)
+    visitor_page = product_get_for_page(slug=product.slug)
+    assert not hasattr(visitor_page.product, "viewer_columns_of")
+    with django_assert_num_queries(1):
+        assert selectors.product_viewer(viewer=member, product=visitor_page.product).marks == {Post.Kind.WANT}
+
+
+def test_psycopg_converts_the_members_product_statement_once():
+    """It is longer than psycopg remembers by default (4096 bytes, 50 parameters): shop.core.db.postgresql."""
+    member, product = UserFactory(), ProductFactory()
+    product_get_for_page(slug=product.slug, viewer_id=member.pk)
+    before = psycopg._queries._query2pg.cache_info()
+    product_get_for_page(slug=product.slug, viewer_id=member.pk)
+    after = psycopg._queries._query2pg.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
 
 
 def test_a_visitor_costs_no_query(django_assert_num_queries):
@@ -63,7 +115,7 @@ def test_a_visitor_costs_no_query(django_assert_num_queries):
 
     product = ProductFactory()
     with django_assert_num_queries(0):
-        viewer = selectors.product_viewer(viewer=AnonymousUser(), product_id=product.pk)
+        viewer = selectors.product_viewer(viewer=AnonymousUser(), product=product)
     assert not viewer.marks and not viewer.activity and viewer.share_codes == {} and viewer.own_review is None
 
 

@@ -11,6 +11,12 @@ Its timestamps (`timestamptz` columns) are read by psycopg's C loader. Django's 
 psycopg's Python one, so with psycopg[binary] every datetime column a page reads was parsed in Python: about 3.7 µs a
 value, 3% of a member's product page. The loader here gives the same value (the connection's time zone is Django's,
 and the time zone set on the result is Django's, as its loader does) for about 1 µs.
+
+psycopg remembers how it turned a statement's placeholders into PostgreSQL's ($1, $2...) only for statements of up
+to 4096 bytes and 50 parameters (`psycopg._queries`: an ORM's long statements seldom repeat). The shop's compiled
+statements (shop.core.compiled) repeat on every view, and the product page's with a member's columns is 5.4 KB with 68
+parameters: parsing it again on every run cost about a million instructions, 8% of the page. The limits are raised
+here for every statement; psycopg keeps its 128 most recent.
 """
 
 import functools
@@ -20,8 +26,11 @@ import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import get_adapters_template
-from psycopg import adapt, pq
+from psycopg import _queries, adapt, pq
 from psycopg.postgres import types
+
+_queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 16 * 1024)
+_queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 200)
 
 _TIMESTAMPTZ_OID = types["timestamptz"].oid
 
