@@ -9,8 +9,8 @@ the request's query opens a new one). A healthy idle connection has nothing wait
 
 Its timestamps (`timestamptz` columns) are read by psycopg's C loader. Django's own loader is a Python subclass of
 psycopg's Python one, so with psycopg[binary] every datetime column a page reads was parsed in Python: about 3.7 µs a
-value, 3% of a member's product page. The loader here gives the same value (the connection's time zone is Django's,
-and the time zone set on the result is Django's, as its loader does) for about 1 µs.
+value (0.6% of a member's product page's instructions). The loader here gives the same value (the connection's time
+zone is Django's, and the time zone set on the result is Django's, as its loader does) for about 1 µs.
 
 psycopg remembers how it turned a statement's placeholders into PostgreSQL's ($1, $2...) only for statements of up
 to 4096 bytes and 50 parameters (`psycopg._queries`: an ORM's long statements seldom repeat). The shop's compiled
