@@ -312,13 +312,14 @@ def catalogue_part(sizes: list[Size]) -> str:
         " `shop_bench_<size>` (`bench/load_catalog.py`: 20 categories, 3 variants and 1-2 images a product,"
         " 180 feed posts, 1,000 share links, members)",
         f"- Pages: wrk {env.get('WRK_THREADS')} threads, {env.get('WRK_CONNECTIONS')} connections,"
-        f" {env.get('DURATION')} per run after a {env.get('WARMUP')} warm-up; add to cart and webhooks 4 threads and"
+        f" {env.get('DURATION')} per page after a {env.get('WARMUP')} warm-up; add to cart and webhooks 4 threads and"
         " 4 connections; gunicorn with 2 sync workers; no page cache; anonymous and signed in (a member's session);"
         " then, beside them, the first-time visitor's pages again with the page cache on (rows \"first visit, page"
         f' cache on": gunicorn restarted with SHOP_VISITOR_PAGE_CACHE_SECONDS={env.get("CACHE_SECONDS", 15)},'
         " wrk sends no cookie, shop/core/page_cache.py)",
-        "- vs ceiling: each page against the ceiling page measured again right after it (the same wrk run;"
-        " the machine's speed moves within a run), operations against the run's first ceiling",
+        f"- vs ceiling: each page against the ceiling page measured in turns with it ({env.get('SLICES', '5')} wrk"
+        " runs of each, alternately, added up; the machine's speed moves within a run), operations against the run's"
+        " first ceiling",
         "",
         "## Machine",
         "",
@@ -327,8 +328,8 @@ def catalogue_part(sizes: list[Size]) -> str:
         "## Commands",
         "",
         "```",
-        f'SIZES="{env.get("SIZES")}" DURATION={env.get("DURATION")} WARMUP={env.get("WARMUP")}'
-        f" QUIET_WAIT={env.get('QUIET_WAIT')} bash bench/run.sh   # make bench",
+        f'SIZES="{env.get("SIZES")}" DURATION={env.get("DURATION")} SLICES={env.get("SLICES")}'
+        f" WARMUP={env.get('WARMUP')} QUIET_WAIT={env.get('QUIET_WAIT')} bash bench/run.sh   # make bench",
         *(OUT / "commands.txt").read_text().splitlines(),
     ]
     for s in sizes:

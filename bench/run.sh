@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of the shop under production settings (`make bench`); see bench/README.md.
-# Env: SIZES ("2000 10000": catalogue sizes, one database each), DURATION (10s), WARMUP (2s), WRK_THREADS (2),
+# Env: SIZES ("2000 10000": catalogue sizes, one database each), DURATION (10s: per page, taken in SLICES (5) runs
+# in turns with the ceiling's, bench/measure.py), WARMUP (2s), WRK_THREADS (2),
 # WRK_CONNECTIONS (8), QUIET_WAIT (5: seconds to wait before each run for the machine to go idle), PORT (8765),
 # STRIPE_PORT (8767: localstripe), CHECKOUT_CLIENTS (4), WEBHOOK_CONNECTIONS (4).
 set -euo pipefail
@@ -11,6 +12,7 @@ VENV=$ROOT/.venv
 OUT=$ROOT/bench/out
 export SIZES=${SIZES:-2000 10000}
 export DURATION=${DURATION:-10s}
+export SLICES=${SLICES:-5}
 export WARMUP=${WARMUP:-2s}
 export WRK_THREADS=${WRK_THREADS:-2}
 export WRK_CONNECTIONS=${WRK_CONNECTIONS:-8}
