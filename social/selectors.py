@@ -1,3 +1,4 @@
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -86,11 +87,20 @@ def _cards(posts: list[Post]) -> list[Post]:
 
 
 def _prefetched(obj, name: str, objects: list) -> None:
-    """`obj.<name>.all()` gives `objects` without a query, as after prefetch_related(name)."""
+    """`obj.<name>.all()` gives `objects` without a query, as after prefetch_related(name). Its queryset is one
+    that selects nothing (a filter on it finds nothing rather than another post's rows), on a query made once per
+    model: `none()` for each of a feed page's fifty lists had cloned a query each time (7% of the page's CPU). A
+    queryset never changes its query in place (each method works on a copy), so they can share it."""
     related = getattr(type(obj), name).rel.related_model
-    qs = related._default_manager.none()
+    qs = related._default_manager._queryset_class(model=related, query=_nothing(related))
     qs._result_cache, qs._prefetch_done = objects, True
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
+
+
+@functools.cache
+def _nothing(model):
+    """The query of `model`'s `none()`."""
+    return model._default_manager.none().query
 
 
 # The feed's statements, compiled once per process for each tab and for visitors and members (shop.core.compiled).

@@ -4,7 +4,8 @@ A feed page shows ten cards, each with photos, tagged products with add-to-cart 
 as {% include %}s that was about a thousand variable lookups and a hundred URL reversals a page, several times the
 cost of a product listing. The markup is the one of templates/social/_post_card.html (and of the _like.html it
 includes; the share buttons are shares_tags' own Python), which the post page and profiles still render;
-tests/social/test_feed_cards.py checks that both give the same HTML.
+tests/social/test_feed_cards.py checks that both give the same HTML. The markup is escaped with shop.core.html's
+format_html (Django's, without the lazy-text wrappers that had cost more than the escaping).
 """
 
 from urllib.parse import quote
@@ -14,12 +15,12 @@ from django.template.defaultfilters import linebreaksbr
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shop.core.html import escape, format_html, format_html_join
 from shop.core.links import absolute_url
 from shop.reviews.templatetags.reviews_tags import review_stars
 from social.shares.models import SHARE_CHANNELS
@@ -71,7 +72,7 @@ class _Page:
             "like": _("Like"),
             "liked": _("Liked"),
         }
-        self.text = {key: conditional_escape(label) for key, label in labels.items()}  # escaped once, not per card
+        self.text = {key: SafeString(escape(label)) for key, label in labels.items()}  # escaped once, not per card
         self.share_labels = share_labels()
 
     def card(self, post) -> str:

@@ -138,3 +138,21 @@ def test_user_typed_text_is_escaped(other, member):
         assert f"{text}&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'name="next" value="/feed/?tab=new&amp;x=1"' in html
+
+
+def test_a_cards_lists_are_querysets_that_select_nothing_more(posts, member, django_assert_num_queries):
+    """`post.photos.all()` and the like give what the post's statement read, with no query; a filter on one finds
+    nothing (not another post's rows), and leaves the others as they were."""
+    page = selectors.feed_page(tab="new", viewer=member)
+    with_photos = next(post for post in page.posts if post.photos.all())
+    photos = with_photos.photos.all()
+    with django_assert_num_queries(0):
+        assert len(photos) == 2 and photos.exists()
+        assert [photo.post_id for photo in photos] == [with_photos.pk, with_photos.pk]
+    with django_assert_num_queries(0):  # a query that selects nothing is not sent
+        assert list(photos.filter(width=640)) == []
+        assert photos.filter(pk__gt=0).count() == 0
+    assert len(with_photos.photos.all()) == 2
+    again = selectors.feed_page(tab="new", viewer=member)
+    assert [len(post.photos.all()) for post in again.posts] == [len(post.photos.all()) for post in page.posts]
+    assert sum(len(tag.product.variants.all()) for post in again.posts for tag in post.tags.all()) > 0
