@@ -1,4 +1,5 @@
-"""The Jinja2 environment of the pages shoppers open most (the product list, search, categories, the product page).
+"""The Jinja2 environment of the pages shoppers open most (the product list, search, categories, the product page,
+the feed).
 
 Why a second engine: on those pages Django's template engine was about half the CPU of a request, spread over a few
 hundred small nodes (every variable, `{% translate %}` and `{% if %}` resolved and rendered one by one). Jinja2
@@ -44,7 +45,7 @@ from shop.reviews.templatetags import reviews_tags
 from social.perks.templatetags import perks_tags
 from social.recommend.templatetags import recommend_tags
 from social.shares.templatetags import shares_tags
-from social.templatetags import social_tags
+from social.templatetags import feed_tags, social_tags
 
 
 def date(value, format_string: str) -> str:
@@ -140,6 +141,7 @@ def environment(**options) -> Environment:
         product_social=_with_context(social_tags.product_social),
         share_buttons=_with_context(shares_tags.share_buttons),
         recommend_block=recommend_tags.recommend_block,
+        post_cards=_with_context(feed_tags.post_cards),
     )
     env.filters.update(
         date=date,
