@@ -39,6 +39,8 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
+from .jsonrows import loaded
+
 # Integer markers: distinct, unlikely as a constant of a statement, and within the range of every integer field but
 # the small ones (Django turns a lookup of an out-of-range number into "match nothing" or "match all", so a marker
 # out of range would not reach the parameters; _compile then refuses the statement).
@@ -100,7 +102,7 @@ class CompiledQuery:
         objects = []
         for row in rows:
             row = _converted(row, compiled.converters, connection)
-            obj = model.from_db(using, compiled.init_list, row[compiled.model_columns])
+            obj = loaded(model, compiled.init_list, row[compiled.model_columns], using)
             for populator in compiled.populators:
                 populator.populate(row, obj)
             for name, position in compiler.annotation_col_map.items():

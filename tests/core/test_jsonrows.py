@@ -2,8 +2,10 @@
 
 import datetime
 
-from shop.catalog.models import Product, Variant
-from shop.core.jsonrows import instances
+from django.db.models.signals import post_init
+
+from shop.catalog.models import Product, ProductImage, Variant
+from shop.core.jsonrows import instances, loaded
 
 
 def test_values_become_the_fields_python_values():
@@ -39,3 +41,31 @@ def test_none_stays_none_and_related_objects_are_set():
     first, second = instances(Variant, rows, product=product)
     assert (first.sku, first.compare_at_price, first.product) == ("A", None, product)
     assert (second.sku, second.price, second.compare_at_price, second.product) == ("B", 200, None, product)
+
+
+def test_loaded_gives_what_model_from_db_gives():
+    names, values = ["id", "name", "price", "category_id"], [7, "ニット", 4400, 2]
+    ours, django = loaded(Product, names, values), Product.from_db("default", names, values)
+    assert type(ours) is Product and vars(ours).keys() - {"_state"} == vars(django).keys() - {"_state"}
+    assert [getattr(ours, name) for name in names] == values
+    assert (ours._state.adding, ours._state.db) == (False, "default")
+    assert ours.get_deferred_fields() == django.get_deferred_fields()
+    assert ours == django and ours.pk == 7
+
+
+def test_loaded_runs_djangos_init_for_a_model_with_init_receivers():
+    """A post_init receiver (an ImageField's width and height, or one connected later) still sees each instance."""
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Variant)
+    try:
+        variant = loaded(Variant, ["id", "sku"], [3, "A"])
+    finally:
+        post_init.disconnect(receiver, sender=Variant)
+    assert seen == [variant] and (variant.pk, variant.sku, variant._state.adding) == (3, "A", False)
+    assert post_init.has_listeners(ProductImage)  # its dimension fields: built by Django's __init__ too
+    (image,) = instances(ProductImage, [{"alt": "前", "id": 5, "width": 10, "height": 20}])
+    assert (image.pk, image.alt, image.width, image.height) == (5, "前", 10, 20)
