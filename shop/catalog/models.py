@@ -180,7 +180,10 @@ class Variant(TimeStampedModel):
 
 
 class ProductImage(models.Model):
-    product = models.ForeignKey(Product, verbose_name=_("product"), related_name="images", on_delete=models.CASCADE)
+    # Indexed with the order below (catalog_image_order_idx), which serves the product's lookups too.
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), related_name="images", on_delete=models.CASCADE, db_index=False
+    )
     image = models.ImageField(_("image"), upload_to="products/%Y/%m/", width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
@@ -191,6 +194,10 @@ class ProductImage(models.Model):
 
     class Meta:
         ordering = ("position", "id")
+        # A product's images in order: every product card reads its first image (a subquery per card), which an
+        # index on the product alone made PostgreSQL sort for each card; with this one it reads the first entry.
+        # 24 cards of the product list: 0.17 -> 0.11 ms of the statement's execution.
+        indexes = [models.Index(fields=["product", "position", "id"], name="catalog_image_order_idx")]
         verbose_name = _("product image")
         verbose_name_plural = _("product images")
 
