@@ -32,6 +32,7 @@ of rows() and values() are the statement's column names: name a related column (
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import partial
 from itertools import count
 
@@ -78,15 +79,15 @@ class CompiledQuery:
 
     def rows(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list[dict]:
         compiled = self._get(using, values)
-        cursor = self._execute(using, compiled, values, limit=limit, offset=offset)
+        cursor = self._execute(connections[using], compiled, values, limit=limit, offset=offset)
         return [dict(zip(compiled.columns, row, strict=True)) for row in cursor.fetchall()]
 
     def values(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list[dict]:
         """The rows of a values() queryset as rows() gives them, with the columns converted as the ORM converts them
         (none for most columns on PostgreSQL; dates, booleans and decimals from SQLite's text and integers)."""
         compiled = self._get(using, values)
-        cursor = self._execute(using, compiled, values, limit=limit, offset=offset)
         connection = connections[using]
+        cursor = self._execute(connection, compiled, values, limit=limit, offset=offset)
         return [
             dict(zip(compiled.columns, _converted(row, compiled.converters, connection), strict=True))
             for row in cursor.fetchall()
@@ -95,8 +96,8 @@ class CompiledQuery:
     def objects(self, using: str = "default", *, limit: int | None = None, offset: int = 0, **values) -> list:
         """The model instances the queryset would give (django.db.models.query.ModelIterable's steps)."""
         compiled = self._get(using, values)
-        rows = self._execute(using, compiled, values, limit=limit, offset=offset).fetchall()
         connection = connections[using]
+        rows = self._execute(connection, compiled, values, limit=limit, offset=offset).fetchall()
         compiler = compiled.compiler
         model = compiler.klass_info["model"]
         objects = []
@@ -110,9 +111,9 @@ class CompiledQuery:
             objects.append(obj)
         return objects
 
-    def _execute(self, using: str, compiled: _Compiled, values: dict, *, limit: int | None, offset: int):
+    def _execute(self, connection, compiled: _Compiled, values: dict, *, limit: int | None, offset: int):
         sql, params = self._statement(compiled, values, limit=limit, offset=offset)
-        cursor = _cursor(connections[using])
+        cursor = _cursor(connection)
         cursor.execute(sql, params)
         if not compiled.columns:  # the names, read once: the driver makes an object of each column on each read
             compiled.columns.extend(column[0] for column in cursor.description)
@@ -196,7 +197,9 @@ def _slot(param, slot_of: dict, escape) -> tuple:
         # escaped as Django escapes it.
         prefix, marker, suffix = wrapped
         return (*slot_of[marker], None, partial(_like_pattern, escape, prefix, suffix))
-    return (None, None, param, None)
+    # A constant of an enumeration (a model's TextChoices) as its plain value: psycopg finds no dumper for the
+    # enumeration's class and looks one up along its bases, raising and catching a KeyError at each, on every run.
+    return (None, None, param.value if isinstance(param, Enum) else param, None)
 
 
 def _like_around_marker(param, slot_of: dict) -> tuple[str, str, str] | None:

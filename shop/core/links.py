@@ -3,7 +3,7 @@ import re
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import FileSystemStorage, storages
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.encoding import filepath_to_uri
 
@@ -99,9 +99,10 @@ def media_urls():
     """default_storage.url, or for files on this server the same URL without urljoin per name, remembered per name:
     a listing builds about a hundred image URLs and a product page a dozen, and quoting each path was most of an
     image's markup."""
-    if isinstance(default_storage, FileSystemStorage):
-        return _local_media_urls(default_storage.base_url)
-    return default_storage.url
+    storage = storages["default"]  # default_storage's object, without the LazyObject in front of each read
+    if isinstance(storage, FileSystemStorage):
+        return _local_media_urls(storage.base_url)
+    return storage.url
 
 
 def media_url(name: str) -> str:

@@ -35,6 +35,10 @@ def test_a_compiled_query_runs_with_each_calls_values():
     assert len(captured) == 1
     with pytest.raises(TypeError):
         query.rows(author=second.pk)
+    # The status, a constant of the statement, is passed as its plain value (psycopg looked up a dumper for the
+    # enumeration's class along its bases on every run).
+    _sql, params = query.sql(author_id=first.pk)
+    assert params == [first.pk, "published"] and [type(param) for param in params] == [int, str]
 
 
 @pytest.mark.parametrize("page_in_text", [False, True])

@@ -154,7 +154,8 @@ def site_header(context):
     labels = _labels_now()
     request = context["request"]
     user = context.get("user")
-    parts = [labels.header_start, escape(request.GET.get("q", "")), labels.header_after_q]
+    query = request.GET.get("q", "") if request.GET else ""
+    parts = [labels.header_start, escape(query), labels.header_after_q]
     if user is not None and user.is_authenticated:
         parts += [labels.signed_in, _csrf_input(context), labels.signed_in_after_token]
     else:

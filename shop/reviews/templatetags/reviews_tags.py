@@ -22,20 +22,15 @@ register = template.Library()
 def review_list_context(*, request, product, summary) -> dict:
     """What the reviews list needs, from the request's rsort, rstars, rphotos and rpage parameters and the product's
     ReviewSummary (selectors.review_summary: no query for a product without published reviews)."""
-    sort = request.GET.get("rsort", "newest")
+    params = request.GET.dict() if request.GET else {}  # a plain dict: a missing key raises nothing to catch
+    sort = params.get("rsort", "newest")
     if sort not in selectors.SORTS:
         sort = "newest"
-    try:
-        stars = int(request.GET.get("rstars", ""))
-    except ValueError:
-        stars = None
+    stars = _number(params.get("rstars"))
     if stars not in range(1, 6):
         stars = None
-    try:
-        page_number = max(1, int(request.GET.get("rpage", "1")))
-    except ValueError:
-        page_number = 1
-    with_photos = request.GET.get("rphotos") == "1"
+    page_number = max(1, _number(params.get("rpage")) or 1)
+    with_photos = params.get("rphotos") == "1"
     page = selectors.review_list_published(
         product_id=product.pk,
         sort=sort,
@@ -55,6 +50,15 @@ def review_list_context(*, request, product, summary) -> dict:
         "request": request,
         "user": request.user,
     }
+
+
+def _number(text: str | None) -> int | None:
+    if not text:  # most views: no parameter, and no ValueError raised and caught for it
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 @functools.lru_cache(maxsize=16)
