@@ -44,7 +44,9 @@ def test_a_first_visits_token_is_accepted_and_differs_on_each_page():
     secret = browser.cookies[csrf.settings.CSRF_COOKIE_NAME].value
     assert csrf._unmask_cipher_token(first) == csrf._unmask_cipher_token(second) == secret
 
-    added = browser.post(reverse("orders:cart_add"), {"variant": variant.pk, "quantity": 1, "csrfmiddlewaretoken": first})
+    added = browser.post(
+        reverse("orders:cart_add"), {"variant": variant.pk, "quantity": 1, "csrfmiddlewaretoken": first}
+    )
     assert added.status_code == 302 and CartLine.objects.get().quantity == 1
     refused = Client(enforce_csrf_checks=True).post(
         reverse("orders:cart_add"), {"variant": variant.pk, "quantity": 1, "csrfmiddlewaretoken": first}
