@@ -106,9 +106,14 @@ def test_impressions_commit_without_waiting_for_the_disk_and_only_they_do(other,
     posts = _posts(2, author=other, product=product)
     with CaptureQueriesContext(connection) as queries:
         share_services.post_impressions_record(post_ids=[post.pk for post in posts] * 2)
-    statements = [query["sql"] for query in queries.captured_queries if query["sql"] not in ("BEGIN", "COMMIT")]
-    assert statements[0] == "SET LOCAL synchronous_commit TO OFF" and "INSERT INTO" in statements[1]
+    # One statement in its own transaction (autocommit: no BEGIN or COMMIT sent), which sets synchronous_commit off
+    # for that transaction while it runs.
+    (statement,) = [query["sql"] for query in queries.captured_queries]
+    assert statement.startswith("INSERT INTO") and "set_config('synchronous_commit', 'off', true)" in statement
     assert [_impressions(post) for post in posts] == [1, 1]
+    with connection.cursor() as cursor:  # what the statement's RETURNING does, seen from inside its transaction
+        cursor.execute("SELECT set_config('synchronous_commit', 'off', true), current_setting('synchronous_commit')")
+        assert cursor.fetchone() == ("off", "off")
     with connection.cursor() as cursor:  # for this transaction only: the connection's next ones wait again
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
