@@ -37,8 +37,8 @@ def feed(request):
     page = selectors.feed_page(tab=tab, viewer=request.user, page=_page_number(request))
     context = {"tab": tab, "page": page, "posts": page.posts, **post_cards_prepare(request, posts=page.posts)}
     if request.htmx and request.GET.get("page"):
-        return render(request, "social/_feed_items.html", context)
-    return render(request, "social/feed.html", context)
+        return render(request, "social/_feed_items.html", context, using="jinja2")
+    return render(request, "social/feed.html", context, using="jinja2")
 
 
 def post_detail(request, post_id: int):

@@ -50,7 +50,9 @@ def _listing(request, *, template: str, node=None, extra=None):
         "querystring": query.urlencode(),
         **(extra or {}),
     }
-    return render(request, template, context)
+    # The Jinja2 engine by name: asked by name only, Django tries its own engine first, which raises and catches a
+    # TemplateDoesNotExist whose traceback the garbage collector then has to free (shop.jinja_env).
+    return render(request, template, context, using="jinja2")
 
 
 @visitor_page_cache
@@ -91,6 +93,7 @@ def product_detail(request, slug):
             "json_ld": product_json_ld(request=request, product=product, variants=variants, images=images),
             "category_tree": category_tree_for_request(request),
         },
+        using="jinja2",
     )
 
 

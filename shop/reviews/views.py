@@ -32,7 +32,12 @@ def review_list(request, slug):
         query = request.GET.urlencode()
         return redirect(f"{product.get_absolute_url()}{'?' + query if query else ''}#reviews")
     summary = selectors.review_summary(product)
-    return render(request, "reviews/_list.html", review_list_context(request=request, product=product, summary=summary))
+    return render(
+        request,
+        "reviews/_list.html",
+        review_list_context(request=request, product=product, summary=summary),
+        using="jinja2",
+    )
 
 
 def _write(request, *, product: Product, action: str, request_item=None):
