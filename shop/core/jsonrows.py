@@ -146,8 +146,14 @@ def loaded(model: type[models.Model], attnames: list[str], values, using: str = 
     others deferred. Made without Django's Model.__init__ when no pre_init or post_init receiver listens to the model
     (an ImageField with width and height fields does): its steps, for an instance of positional values, come down to
     setting each value in the instance's __dict__ (what the fields' descriptors do with a value set on a new
-    instance) and sending those two signals, and were a twentieth of a product page's CPU."""
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+    instance) and sending those two signals, and were a twentieth of a product page's CPU. A model with an __init__
+    or from_db of its own gets them."""
+    if (
+        pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or model.__init__ is not models.Model.__init__
+        or model.from_db.__func__ is not models.Model.from_db.__func__
+    ):
         return model.from_db(using, attnames, values)
     obj = model.__new__(model)
     state = obj._state = ModelState()
