@@ -51,9 +51,9 @@ def test_a_plain_listing_page_is_planned_once():
     assert re.search(r"LIMIT \$\d+ OFFSET \$\d+$", search), search[-40:]
 
 
-def _options_with(threshold: str, url: str = "postgres://postgres@127.0.0.1:5432/shop") -> str:
+def _options_with(threshold: str, url: str = "postgres://postgres@127.0.0.1:5432/shop", page_cost: str = "0") -> str:
     code = "from shop.settings import base; print(base.DATABASES['default']['OPTIONS'])"
-    env = {**os.environ, "DATABASE_URL": url, "DB_PREPARE_THRESHOLD": threshold}
+    env = {**os.environ, "DATABASE_URL": url, "DB_PREPARE_THRESHOLD": threshold, "DB_RANDOM_PAGE_COST": page_cost}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
     )
@@ -69,3 +69,19 @@ def test_the_options_of_database_url_are_kept():
     assert _options_with("5", "postgres://postgres@db.example.jp:5432/shop?sslmode=require") == (
         "{'sslmode': 'require', 'server_side_binding': True, 'prepare_threshold': 5}"
     )
+
+
+def test_the_planner_counts_random_reads_as_on_ssds_unless_told_otherwise():
+    with connection.cursor() as cursor:  # the suite's own connection, made with the settings' options
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+    assert _options_with("5", page_cost="1.1") == (
+        "{'server_side_binding': True, 'prepare_threshold': 5, 'options': '-c random_page_cost=1.1'}"
+    )
+    # DATABASE_URL's own startup options are kept, the shop's value after them (the last one counts).
+    url = "postgres://postgres@127.0.0.1:5432/shop?options=-c%20statement_timeout%3D5000"
+    assert _options_with("5", url, page_cost="2") == (
+        "{'options': '-c statement_timeout=5000 -c random_page_cost=2', 'server_side_binding': True, "
+        "'prepare_threshold': 5}"
+    )
+    assert "options" not in _options_with("5", page_cost="0")  # none sent, e.g. behind a PgBouncer that refuses them
