@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shop.core.params import positive_int
+
 from . import selectors, services
 from .exceptions import SocialError
 from .forms import CommentForm, MarkForm, OnOffForm, PostForm, ReportForm
@@ -23,18 +25,11 @@ def _back(request, default: str):
     return redirect(default)
 
 
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def feed(request):
     tab = request.GET.get("tab", "new")
     if tab not in selectors.TABS:
         tab = "new"
-    page = selectors.feed_page(tab=tab, viewer=request.user, page=_page_number(request))
+    page = selectors.feed_page(tab=tab, viewer=request.user, page=positive_int(request.GET.get("page")) or 1)
     context = {"tab": tab, "page": page, "posts": page.posts, **post_cards_prepare(request, posts=page.posts)}
     if request.htmx and request.GET.get("page"):
         return render(request, "social/_feed_items.html", context, using="jinja2")

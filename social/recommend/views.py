@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shop.catalog.models import Product
+from shop.core.params import positive_int
 from shop.orders.selectors import cart_find
 from social.shares.constants import BOT_UA_RE, VISITOR_COOKIE
 
@@ -16,14 +17,6 @@ from .models import Slot
 
 LANDING_COOKIE = "shop_landing"
 _LANDING_MAX_AGE = 60 * 60 * 24 * 30
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _visitor_key(request) -> str:
@@ -42,9 +35,9 @@ def block(request, slot: str):
         raise Http404
     user = request.user
     personal = selectors.personalisation_allowed(user=user)
-    product_id = _int(request.GET.get("p"))
-    category_id = _int(request.GET.get("c"))
-    landing = _int(request.COOKIES.get(LANDING_COOKIE))
+    product_id = positive_int(request.GET.get("p"))
+    category_id = positive_int(request.GET.get("c"))
+    landing = positive_int(request.COOKIES.get(LANDING_COOKIE))
     cart_product_ids: list[int] = []
     if slot == Slot.PRODUCT:
         if product_id is None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shop.catalog.templatetags.catalog_tags import stars_html
 from shop.core import links
+from shop.core.params import positive_int
 
 from .. import selectors
 
@@ -26,10 +27,10 @@ def review_list_context(*, request, product, summary) -> dict:
     sort = params.get("rsort", "newest")
     if sort not in selectors.SORTS:
         sort = "newest"
-    stars = _number(params.get("rstars"))
+    stars = positive_int(params.get("rstars"))
     if stars not in range(1, 6):
         stars = None
-    page_number = max(1, _number(params.get("rpage")) or 1)
+    page_number = positive_int(params.get("rpage")) or 1
     with_photos = params.get("rphotos") == "1"
     page = selectors.review_list_published(
         product_id=product.pk,
@@ -50,15 +51,6 @@ def review_list_context(*, request, product, summary) -> dict:
         "request": request,
         "user": request.user,
     }
-
-
-def _number(text: str | None) -> int | None:
-    if not text:  # most views: no parameter, and no ValueError raised and caught for it
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return None
 
 
 @functools.lru_cache(maxsize=16)
