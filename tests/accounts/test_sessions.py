@@ -116,3 +116,49 @@ def test_a_guests_session_has_no_member_and_a_members_sessions_go_with_them():
     key = signed_in(member)
     member.delete()
     assert not Session.objects.filter(session_key=key).exists()
+
+
+@pytest.mark.parametrize("recent", [None, [1, 2]], ids=["plain values", "a list"])
+def test_session_data_is_checked_once_per_process_and_each_reader_gets_its_own_copy(monkeypatch, recent):
+    from django.core import signing
+
+    session = store()
+    session["cart_token"], session["recent"] = "a", recent
+    session.create()
+    data = Session.objects.get(session_key=session.session_key).session_data
+    checked = []
+    loads = signing.loads
+    monkeypatch.setattr(signing, "loads", lambda *args, **kwargs: checked.append(1) or loads(*args, **kwargs))
+
+    first = store().decode(data)
+    first["cart_token"] = "changed"
+    if recent:
+        first["recent"].append(3)
+    second = store().decode(data)
+    assert second == {"cart_token": "a", "recent": recent}
+    assert len(checked) == 1  # the signature was checked for the first read only
+
+
+def test_data_whose_signature_fails_is_refused_every_time(caplog):
+    session = store()
+    session["cart_token"] = "a"
+    session.create()
+    data = Session.objects.get(session_key=session.session_key).session_data
+    assert store().decode(data) == {"cart_token": "a"}
+    tampered = data[:-1] + ("A" if data[-1] != "A" else "B")
+    for _ in range(2):
+        assert store().decode(tampered) == {}
+    assert [r.getMessage() for r in caplog.records].count("Session data corrupted") == 2
+
+
+def test_remembered_data_is_not_used_once_the_secret_key_changes(settings):
+    session = store()
+    session["cart_token"] = "a"
+    session.create()
+    data = Session.objects.get(session_key=session.session_key).session_data
+    assert store().decode(data) == {"cart_token": "a"}
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-" + "x" * 50
+    assert store().decode(data) == {}
+    settings.SECRET_KEY_FALLBACKS = [old_key]  # rotated: the old key still signs what it signed
+    assert store().decode(data) == {"cart_token": "a"}
