@@ -381,8 +381,20 @@ def product_page_viewer_columns_register(columns: Callable[[int], dict]) -> None
         _VIEWER_COLUMNS.append(columns)
 
 
+# Columns a layer above reads with the product page's statement for every viewer (reviews: the first page of the
+# product's reviews): functions of the viewer's id, None for a visitor, as for _VIEWER_COLUMNS.
+_PAGE_COLUMNS: list[Callable[[int | None], dict]] = []
+
+
+def product_page_columns_register(columns: Callable[[int | None], dict]) -> None:
+    if columns not in _PAGE_COLUMNS:
+        _PAGE_COLUMNS.append(columns)
+
+
 def _product_page_queryset(*, slug: str, viewer_id: int | None) -> QuerySet[Product]:
     viewer_columns = {}
+    for columns in _PAGE_COLUMNS:
+        viewer_columns.update(columns(viewer_id))
     if viewer_id is not None:
         for columns in _VIEWER_COLUMNS:
             viewer_columns.update(columns(viewer_id))
@@ -441,7 +453,7 @@ def product_get_for_page(*, slug: str, viewer_id: int | None = None) -> ProductP
     """The product with everything its page shows: its images, its variants on sale and the first related products
     of its category are JSON columns of the same query (one statement), or None if it is not on sale. With the id
     of a signed-in viewer, the columns registered for them (product_page_viewer_columns_register) come with it, as
-    attributes of the product."""
+    attributes of the product, as do those registered for every viewer (product_page_columns_register)."""
     found = _PRODUCT_PAGE.objects(slug=slug, viewer_id=viewer_id)
     if not found:
         return None

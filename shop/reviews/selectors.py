@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.accounts.selectors import user_email_verified
 from shop.core.compiled import CompiledQuery
-from shop.core.jsonrows import JSONRows, decoded
+from shop.core.jsonrows import JSONRows, datetime_value, decoded
 from shop.orders.models import Order, OrderLine
 
 from .models import MAX_PHOTOS, Review, ReviewPhoto, ReviewRequestItem, ReviewVote
@@ -129,25 +129,31 @@ def review_list_published(
     page: int = 1,
     user=None,
     published_count: int | None = None,
+    first_page_rows=None,
 ) -> ReviewPage:
     """One page of a product's published reviews, featured first, in one query (photos and the viewer's votes
     included). Pages are found by fetching one row more than shown, so no COUNT query is needed.
 
     published_count: the product's number of published reviews when the caller has it (Product.review_count);
-    with none (most products) the page is empty without a query."""
+    with none (most products) the page is empty without a query. first_page_rows: the first page as the product
+    page's statement read it (`first_reviews`, product_page_review_columns), used for that page without a query."""
     page = max(1, page)
     if published_count == 0:
         return ReviewPage(reviews=[], number=page, has_next=False, has_previous=page > 1)
-    start = (page - 1) * PAGE_SIZE
-    rows = _PUBLISHED.values(
-        product_id=product_id,
-        viewer_id=user.pk if user is not None and user.is_authenticated else None,
-        sort=sort if sort in SORTS else "newest",
-        stars=stars if stars in range(1, 6) else None,
-        with_photos=bool(with_photos),
-        limit=PAGE_SIZE + 1,
-        offset=start,
-    )
+    sort = sort if sort in SORTS else "newest"
+    stars = stars if stars in range(1, 6) else None
+    if first_page_rows is not None and (page, sort, stars, bool(with_photos)) == (1, "newest", None, False):
+        rows = [_first_page_row(row) for row in decoded(first_page_rows)]
+    else:
+        rows = _PUBLISHED.values(
+            product_id=product_id,
+            viewer_id=user.pk if user is not None and user.is_authenticated else None,
+            sort=sort,
+            stars=stars,
+            with_photos=bool(with_photos),
+            limit=PAGE_SIZE + 1,
+            offset=(page - 1) * PAGE_SIZE,
+        )
     reviews = [
         PublishedReview(
             pk=row["id"],
@@ -168,20 +174,41 @@ def review_list_published(
 
 
 def _published_queryset(*, product_id, viewer_id, sort, stars, with_photos):
+    queryset, columns = _published_list(product_id=product_id, viewer_id=viewer_id, sort=sort, stars=stars)
+    if with_photos:
+        queryset = queryset.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
+    return queryset.values(*columns, reviewer=F("user__display_name"))
+
+
+def _published_list(*, product_id, viewer_id, sort, stars):
+    """The list's queryset, in its order, and the names of its columns but the reviewer's name."""
     queryset = Review.objects.filter(product_id=product_id, status=Review.Status.PUBLISHED)
     if stars is not None:
         queryset = queryset.filter(rating=stars)
-    if with_photos:
-        queryset = queryset.filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
     columns = ["id", "rating", "title", "body", "created_at", "is_featured", "verified_purchase", "helpful_count"]
     if viewer_id is not None:
         queryset = queryset.annotate(voted=Exists(ReviewVote.objects.filter(review=OuterRef("pk"), user_id=viewer_id)))
         columns.append("voted")
-    return (
-        _with_photos(queryset)
-        .order_by("-is_featured", *SORTS[sort])
-        .values(*columns, "photos_data", reviewer=F("user__display_name"))
-    )
+    return _with_photos(queryset).order_by("-is_featured", *SORTS[sort]), [*columns, "photos_data"]
+
+
+def product_page_review_columns(viewer_id: int | None) -> dict:
+    """The first page of the product's reviews as the list first shows it (newest first, no filter), one row more
+    than shown, read with the product page's statement (shop.catalog.selectors.product_page_columns_register): its
+    own statement was a round trip, and PostgreSQL's and the driver's work per statement, on every product page
+    with reviews. Rows as _PUBLISHED gives them, in JSON (`first_reviews`: see review_list_published)."""
+    queryset, columns = _published_list(product_id=OuterRef("pk"), viewer_id=viewer_id, sort="newest", stars=None)
+    fields = {**{name: name for name in columns}, "reviewer": F("user__display_name")}
+    return {"first_reviews": JSONRows(queryset[: PAGE_SIZE + 1], fields)}
+
+
+def _first_page_row(row: dict) -> dict:
+    """A row of `first_reviews` as _PUBLISHED gives it: the time as a datetime, SQLite's 0 and 1 as booleans."""
+    row["created_at"] = datetime_value(row["created_at"])
+    for name in ("is_featured", "verified_purchase", "voted"):
+        if name in row:
+            row[name] = bool(row[name])
+    return row
 
 
 # Compiled once per shape (shop.core.compiled): building the list's query, photo columns and all, cost the ORM about

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.db.models.signals import post_init
 
 from shop.catalog.models import Product, ProductImage, Variant
@@ -69,3 +70,25 @@ def test_loaded_runs_djangos_init_for_a_model_with_init_receivers():
     assert post_init.has_listeners(ProductImage)  # its dimension fields: built by Django's __init__ too
     (image,) = instances(ProductImage, [{"alt": "前", "id": 5, "width": 10, "height": 20}])
     assert (image.pk, image.alt, image.width, image.height) == (5, "前", 10, 20)
+
+
+@pytest.mark.django_db
+def test_plain_keys_are_written_into_the_statement_and_other_keys_are_parameters():
+    """On PostgreSQL the keys of a row are part of the statement's text (Django sends each as a parameter); a key
+    that is not a plain name stays a parameter. Both read back the same on PostgreSQL and SQLite."""
+    from django.db import connection
+    from django.db.models import F, OuterRef
+
+    from shop.core.jsonrows import JSONRows, decoded
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(name="ニット")
+    queryset = Product.objects.filter(pk=product.pk).annotate(
+        rows=JSONRows(Product.objects.filter(pk=OuterRef("pk")), {"name": "name", "it's odd": F("price")}),
+    )
+    sql, params = queryset.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        assert "'name', " in sql and "it's odd" not in sql
+        assert "name" not in params and "it's odd" in params
+    (read,) = queryset
+    assert decoded(read.rows) == [{"name": "ニット", "it's odd": product.price}]

@@ -356,3 +356,52 @@ def test_a_product_without_reviews_shows_no_filters(client, product):
     publish(write(make_user(), product))
     html = client.get(product.get_absolute_url()).content.decode()
     assert 'class="review-filters"' in html
+
+
+def test_the_first_page_comes_with_the_product_pages_statement_as_its_own_statement_reads_it(
+    product, django_assert_num_queries
+):
+    """The product page's statement reads the first page of reviews (`first_reviews`): the same reviews, votes and
+    photos as the list's own statement, for a member and a visitor; another sort, filter or page is read apart."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from shop.catalog.selectors import product_get_for_page
+
+    reviewers = [make_user(display_name=f"レビュアー{i}") for i in range(12)]
+    reviews = [
+        publish(write(user, product, rating=1 + i % 5, title=f"レビュー{i}")) for i, user in enumerate(reviewers)
+    ]
+    services.review_moderate(review_ids=[reviews[3].pk], action="feature")
+    ReviewPhoto.objects.create(review=reviews[5], image="reviews/2026/11/a.jpg", position=0)
+    member = reviewers[0]
+    services.review_vote_helpful(user=member, review_id=reviews[7].pk)
+    product.refresh_from_db()
+
+    for user in (member, AnonymousUser()):
+        first_reviews = product_get_for_page(slug=product.slug, viewer_id=user.pk).product.first_reviews
+        with django_assert_num_queries(0):
+            merged = selectors.review_list_published(
+                product_id=product.pk, user=user, published_count=product.review_count, first_page_rows=first_reviews
+            )
+        assert merged == selectors.review_list_published(
+            product_id=product.pk, user=user, published_count=product.review_count
+        )
+        assert merged.has_next and len(merged.reviews) == selectors.PAGE_SIZE
+        assert merged.reviews[0].pk == reviews[3].pk, "featured first"
+        assert [r.pk for r in merged.reviews if r.voted] == ([reviews[7].pk] if user is member else [])
+        assert [r.photo_names for r in merged.reviews if r.photo_names] == [("reviews/2026/11/a.jpg",)]
+        for other in ({"sort": "highest"}, {"stars": 5}, {"with_photos": True}, {"page": 2}):
+            with django_assert_num_queries(1):
+                page = selectors.review_list_published(
+                    product_id=product.pk, user=user, published_count=12, first_page_rows=first_reviews, **other
+                )
+            assert page != merged
+
+
+def test_a_product_page_with_reviews_reads_them_with_the_product(client, product, django_assert_num_queries):
+    for i in range(3):
+        publish(write(make_user(display_name=f"よむひと{i}"), product, title=f"感想{i}"))
+    client.get(product.get_absolute_url())  # the category tree and the rules cached
+    with django_assert_num_queries(1):
+        html = client.get(product.get_absolute_url()).content.decode()
+    assert all(f"感想{i}" in html and f"よむひと{i}" in html for i in range(3))

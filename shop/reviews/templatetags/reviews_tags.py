@@ -40,6 +40,7 @@ def review_list_context(*, request, product, summary) -> dict:
         page=page_number,
         user=request.user,
         published_count=summary.count,
+        first_page_rows=getattr(product, "first_reviews", None),  # read with the product page's statement
     )
     return {
         "product": product,
