@@ -176,6 +176,7 @@ def _json_value(value):
 
 
 def datetime_value(value) -> datetime.datetime:
-    """A time from a JSON row. PostgreSQL's JSON gives ISO 8601 with an offset; SQLite's, naive UTC text ("2026-11-23 02:00:00")."""
+    """A time from a JSON row: PostgreSQL's JSON gives ISO 8601 with an offset; SQLite's, naive UTC text
+    ("2026-11-23 02:00:00")."""
     parsed = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo is not None else timezone.make_aware(parsed, datetime.UTC)

@@ -118,14 +118,19 @@ def test_a_guests_session_has_no_member_and_a_members_sessions_go_with_them():
     assert not Session.objects.filter(session_key=key).exists()
 
 
+def saved_data(**values) -> str:
+    """The signed text of a new session holding `values`, as the database keeps it."""
+    session = store()
+    session.update(values)
+    session.create()
+    return Session.objects.get(session_key=session.session_key).session_data
+
+
 @pytest.mark.parametrize("recent", [None, [1, 2]], ids=["plain values", "a list"])
 def test_session_data_is_checked_once_per_process_and_each_reader_gets_its_own_copy(monkeypatch, recent):
     from django.core import signing
 
-    session = store()
-    session["cart_token"], session["recent"] = "a", recent
-    session.create()
-    data = Session.objects.get(session_key=session.session_key).session_data
+    data = saved_data(cart_token="a", recent=recent)
     checked = []
     loads = signing.loads
     monkeypatch.setattr(signing, "loads", lambda *args, **kwargs: checked.append(1) or loads(*args, **kwargs))
@@ -140,10 +145,7 @@ def test_session_data_is_checked_once_per_process_and_each_reader_gets_its_own_c
 
 
 def test_data_whose_signature_fails_is_refused_every_time(caplog):
-    session = store()
-    session["cart_token"] = "a"
-    session.create()
-    data = Session.objects.get(session_key=session.session_key).session_data
+    data = saved_data(cart_token="a")
     assert store().decode(data) == {"cart_token": "a"}
     tampered = data[:-1] + ("A" if data[-1] != "A" else "B")
     for _ in range(2):
@@ -152,10 +154,7 @@ def test_data_whose_signature_fails_is_refused_every_time(caplog):
 
 
 def test_remembered_data_is_not_used_once_the_secret_key_changes(settings):
-    session = store()
-    session["cart_token"] = "a"
-    session.create()
-    data = Session.objects.get(session_key=session.session_key).session_data
+    data = saved_data(cart_token="a")
     assert store().decode(data) == {"cart_token": "a"}
     old_key = settings.SECRET_KEY
     settings.SECRET_KEY = "another-secret-" + "x" * 50
