@@ -203,12 +203,10 @@ def product_page_review_columns(viewer_id: int | None) -> dict:
 
 
 def _first_page_row(row: dict) -> dict:
-    """A row of `first_reviews` as _PUBLISHED gives it: the time as a datetime, SQLite's 0 and 1 as booleans."""
-    row["created_at"] = datetime_value(row["created_at"])
-    for name in ("is_featured", "verified_purchase", "voted"):
-        if name in row:
-            row[name] = bool(row[name])
-    return row
+    """A row of `first_reviews` as _PUBLISHED gives it: the time as a datetime, SQLite's 0 and 1 as booleans (a new
+    dict: the product's column is left as it was read)."""
+    flags = {name: bool(row[name]) for name in ("is_featured", "verified_purchase", "voted") if name in row}
+    return {**row, "created_at": datetime_value(row["created_at"]), **flags}
 
 
 # Compiled once per shape (shop.core.compiled): building the list's query, photo columns and all, cost the ORM about
