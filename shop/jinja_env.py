@@ -39,6 +39,7 @@ from jinja2.lexer import Token
 
 from shop.catalog.templatetags import catalog_tags
 from shop.core.links import reverse_cached
+from shop.core.money import tax_included_label
 from shop.core.templatetags import shop_tags, site_tags
 from shop.dashboard.templatetags import dashboard_analytics
 from shop.reviews.templatetags import reviews_tags
@@ -129,6 +130,7 @@ def environment(**options) -> Environment:
         og_image_url=catalog_tags.og_image_url,
         item_count=catalog_tags.item_count,
         stock_left=catalog_tags.stock_left,
+        tax_included_label=tax_included_label,
         review_stars=reviews_tags.review_stars,
         review_count=reviews_tags.review_count,
         review_items=reviews_tags.review_items,

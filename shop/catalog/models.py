@@ -17,6 +17,13 @@ def normalize_search_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def compare_at_money(price: int, compare_at_price: int | None, currency: str) -> Money | None:
+    """The crossed-out "was" price of a product or variant: only one above its price."""
+    if compare_at_price and compare_at_price > price:
+        return Money(compare_at_price, currency)
+    return None
+
+
 class Category(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, related_name="children", on_delete=models.PROTECT
@@ -112,9 +119,7 @@ class Product(TimeStampedModel):
 
     @property
     def compare_at_money(self) -> Money | None:
-        if self.compare_at_price and self.compare_at_price > self.price:
-            return Money(self.compare_at_price, self.currency)
-        return None
+        return compare_at_money(self.price, self.compare_at_price, self.currency)
 
     @property
     def is_sale_over(self) -> bool:
@@ -161,9 +166,7 @@ class Variant(TimeStampedModel):
 
     @property
     def compare_at_money(self) -> Money | None:
-        if self.compare_at_price and self.compare_at_price > self.price:
-            return Money(self.compare_at_price, self.product.currency)
-        return None
+        return compare_at_money(self.price, self.compare_at_price, self.product.currency)
 
     @property
     def max_quantity(self) -> int:

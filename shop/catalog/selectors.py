@@ -18,11 +18,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, JSONObject, Now
+from django.db.models.functions import Cast, Now
 from django.utils import timezone
 
 from shop.core.compiled import CompiledQuery
-from shop.core.jsonrows import JSONRows, instances
+from shop.core.jsonrows import JSONRow, JSONRows, instances
 from shop.core.local_copies import local_forget, local_get
 from shop.core.pagination import TOTAL, with_total
 
@@ -124,14 +124,16 @@ def _for_cards(qs: QuerySet[Product]) -> QuerySet[Product]:
     return qs.only(*CARD_FIELDS).annotate(card_image_data=_card_image())
 
 
-def _card_image() -> Subquery:
-    """A product's first image as a JSON object (CARD_IMAGE_FIELDS), read as text."""
+def _card_image() -> Cast:
+    """A product's first image as the text of a JSON object (CARD_IMAGE_FIELDS). Built by JSONRow: on PostgreSQL a
+    json object with its keys in the statement, where Django's JSONObject built a jsonb one (parsed and its keys
+    sorted on the way) with a parameter for each key, for each of a page's cards."""
     first_image = (
         ProductImage.objects.filter(product=OuterRef("pk"))
         .order_by("position", "id")
-        .values(data=JSONObject(**{name: name for name in CARD_IMAGE_FIELDS}))[:1]
+        .values(data=JSONRow(**{name: name for name in CARD_IMAGE_FIELDS}))[:1]
     )
-    return Subquery(first_image, output_field=TextField())
+    return Cast(Subquery(first_image), TextField())
 
 
 def product_base_queryset() -> QuerySet[Product]:
@@ -416,7 +418,7 @@ def _product_page_queryset(*, slug: str, viewer_id: int | None) -> QuerySet[Prod
                 .filter(category_id=OuterRef("category_id"))
                 .exclude(pk=OuterRef("pk"))
                 .order_by(*_RELATED_ORDER)[:RELATED_LIMIT],
-                {**{name: name for name in CARD_FIELDS}, "card_image_data": Cast(_card_image(), TextField())},
+                {**{name: name for name in CARD_FIELDS}, "card_image_data": _card_image()},
             ),
         )[:1]
     )

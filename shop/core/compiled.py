@@ -40,7 +40,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
-from .jsonrows import loaded
+from .jsonrows import maker
 
 # Integer markers: distinct, unlikely as a constant of a statement, and within the range of every integer field but
 # the small ones (Django turns a lookup of an out-of-range number into "match nothing" or "match all", so a marker
@@ -100,10 +100,11 @@ class CompiledQuery:
         rows = self._execute(connection, compiled, values, limit=limit, offset=offset).fetchall()
         compiler = compiled.compiler
         model = compiler.klass_info["model"]
+        make = maker(model, compiled.init_list, using)
         objects = []
         for row in rows:
             row = _converted(row, compiled.converters, connection)
-            obj = loaded(model, compiled.init_list, row[compiled.model_columns], using)
+            obj = make(row[compiled.model_columns])
             for populator in compiled.populators:
                 populator.populate(row, obj)
             for name, position in compiler.annotation_col_map.items():

@@ -10,6 +10,7 @@ unsaved model instances (values converted by each field's `to_python`) for code 
 import datetime
 import functools
 import re
+from collections.abc import Callable, Sequence
 
 import orjson
 from django.core.exceptions import FieldDoesNotExist
@@ -41,7 +42,7 @@ class JSONRows(Subquery):
 
     def __init__(self, queryset: models.QuerySet, fields, **extra):
         fields = {name: name for name in fields} if not isinstance(fields, dict) else fields
-        super().__init__(queryset.values(_row=_JSONRow(**fields)), **extra)
+        super().__init__(queryset.values(_row=JSONRow(**fields)), **extra)
 
     def as_postgresql(self, compiler, connection, **extra_context):
         template = "array_to_json(ARRAY(%(subquery)s))::text"
@@ -52,7 +53,7 @@ class JSONRows(Subquery):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
-class _JSONRow(JSONObject):
+class JSONRow(JSONObject):
     """Django's JSONObject, built as json on PostgreSQL (JSON_BUILD_OBJECT) rather than jsonb, its keys written into
     the statement: Django passes each key as a parameter, which the driver adapted and PostgreSQL read on every run
     (a member's product page sent 83 parameters, 56 of them keys). A key that is not a plain name stays a parameter."""
@@ -87,13 +88,14 @@ def instances(model: type[models.Model], rows, **related) -> list[models.Model]:
     already loaded objects, e.g. product=product, so reading them runs no query. Fields missing from the rows are
     deferred, as with QuerySet.only(); columns that are not fields become attributes, as annotations do.
 
-    Built as Model.from_db builds them (`loaded`). How each column is converted is worked out once per model and
+    Built as Model.from_db builds them (`maker`). How each column is converted is worked out once per model and
     set of columns (_plan): a product page builds a dozen instances of thirty fields."""
     rows = decoded(rows)
     if not rows:
         return []
     steps, others = _plan(model, tuple(rows[0]))
     attnames = [attname for _name, attname, _convert, _kept in steps]
+    make = maker(model, attnames)
     objects = []
     for row in rows:
         values = []
@@ -102,7 +104,7 @@ def instances(model: type[models.Model], rows, **related) -> list[models.Model]:
             if value is not None and convert is not None and type(value) is not kept:
                 value = convert(value)
             values.append(value)
-        obj = loaded(model, attnames, values)
+        obj = make(values)
         for name in others:
             setattr(obj, name, row.get(name))
         for name, value in related.items():
@@ -151,23 +153,52 @@ def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[list[tuple
 
 def loaded(model: type[models.Model], attnames: list[str], values, using: str = "default") -> models.Model:
     """Model.from_db(using, attnames, values): an instance as loaded from the database with these columns, the
-    others deferred. Made without Django's Model.__init__ when no pre_init or post_init receiver listens to the model
-    (an ImageField with width and height fields does): its steps, for an instance of positional values, come down to
-    setting each value in the instance's __dict__ (what the fields' descriptors do with a value set on a new
-    instance) and sending those two signals, and were a twentieth of a product page's CPU. A model with an __init__
-    or from_db of its own gets them."""
+    others deferred (`maker`, for one instance)."""
+    return maker(model, attnames, using)(values)
+
+
+def maker(model: type[models.Model], attnames: list[str], using: str = "default") -> Callable[[Sequence], models.Model]:
+    """A function making instances of the model as Model.from_db(using, attnames, values) does, for rows of these
+    columns: what the model's signal receivers need is looked up once per call of this, not once per instance.
+
+    The instance is made without Django's Model.__init__ when no pre_init receiver listens to the model and no
+    post_init receiver would change it: none is connected, or each is Django's ImageField.update_dimension_fields
+    (an image field with width and height fields, e.g. a product's image) and the row has both dimensions, which it
+    then leaves as they are (it reads them from the file otherwise). The steps of __init__, for an instance of
+    positional values, come down to setting each value in the instance's __dict__ (what the fields' descriptors do
+    with a value set on a new instance) and sending those two signals, and were a twentieth of a product page's CPU.
+    A model with an __init__ or from_db of its own, or any other receiver, takes Django's way."""
+    django_way = functools.partial(model.from_db, using, attnames)
     if (
-        pre_init.has_listeners(model)
-        or post_init.has_listeners(model)
-        or model.__init__ is not models.Model.__init__
+        model.__init__ is not models.Model.__init__
         or model.from_db.__func__ is not models.Model.from_db.__func__
+        or pre_init.has_listeners(model)
     ):
-        return model.from_db(using, attnames, values)
-    obj = model.__new__(model)
-    state = obj._state = ModelState()
-    state.adding, state.db = False, using
-    obj.__dict__.update(zip(attnames, values, strict=True))
-    return obj
+        return django_way
+    sync_receivers, async_receivers = post_init._live_receivers(model)
+    if async_receivers:
+        return django_way
+    dimensions = []  # the places of the values an image field's receiver needs set
+    for receiver in sync_receivers:
+        if getattr(receiver, "__func__", None) is not models.ImageField.update_dimension_fields:
+            return django_way
+        for name in (receiver.__self__.width_field, receiver.__self__.height_field):
+            if name and name not in attnames:
+                return django_way
+            if name:
+                dimensions.append(attnames.index(name))
+
+    def make(values: Sequence) -> models.Model:
+        for place in dimensions:
+            if not values[place]:
+                return django_way(values)
+        obj = model.__new__(model)
+        state = obj._state = ModelState()
+        state.adding, state.db = False, using
+        obj.__dict__.update(zip(attnames, values, strict=True))
+        return obj
+
+    return make
 
 
 def _json_value(value):

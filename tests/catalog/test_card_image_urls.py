@@ -56,3 +56,45 @@ def test_first_image_reads_the_json_text_too():
     product.card_image_data = json.dumps({"id": 3, "image": "products/b.jpg", "width": 10, "height": 20, "alt": "b"})
     image = first_image(product)
     assert (image.pk, image.image.name, image.alt) == (3, "products/b.jpg", "b")
+
+
+def _card_product(**values) -> Product:
+    product = Product(pk=9, name="ニット", slug="knit", brand="Lumi", price=4400, currency="JPY", in_stock=True)
+    product.compare_at_price, product.review_count, product.rating_average = None, 0, 0.0
+    product.card_image_data = json.dumps({"id": 3, "image": "products/b.jpg", "width": 10, "height": 20, "alt": ""})
+    for name, value in values.items():
+        setattr(product, name, value)
+    return product
+
+
+def test_a_card_is_made_once_for_the_same_values_and_again_for_other_values_or_another_language():
+    """product_cards remembers a card by its values and the page's texts (catalog_tags._card_of_text): the same
+    product again is not made again, and any change of what the card shows gives its new markup."""
+    from django.utils import translation
+
+    from shop.catalog.templatetags.catalog_tags import _card_of_text, product_cards
+
+    with translation.override("ja"):
+        first = product_cards([_card_product()])
+        made = _card_of_text.cache_info().misses
+        assert product_cards([_card_product()]) == first
+        assert _card_of_text.cache_info().misses == made
+        changed = {
+            "price": product_cards([_card_product(price=3900)]),
+            "sale": product_cards([_card_product(compare_at_price=5500)]),
+            "sold out": product_cards([_card_product(in_stock=False)]),
+            "reviews": product_cards([_card_product(review_count=2, rating_average=4.5)]),
+            "badge": product_cards([_card_product()], {9: '<span class="tag perk">会員限定</span>'}),
+            "name": product_cards([_card_product(name="<シャツ>")]),
+        }
+        japanese_sold_out = product_cards([_card_product(in_stock=False)])
+    with translation.override("en"):
+        english_sold_out = product_cards([_card_product(in_stock=False)])
+    assert "¥3,900" in changed["price"] and "¥4,400" not in changed["price"]
+    assert "<del>¥5,500</del>" in changed["sale"] and 'class="tag sale"' in changed["sale"]
+    assert 'class="tag soldout"' in changed["sold out"] and 'class="tag soldout"' not in first
+    assert "(2)</span>" in changed["reviews"] and "4.5" in changed["reviews"]
+    assert "会員限定" in changed["badge"]
+    assert "&lt;シャツ&gt;" in changed["name"] and 'alt="&lt;シャツ&gt;"' in changed["name"]
+    assert len({first, *changed.values()}) == 7
+    assert english_sold_out != japanese_sold_out and "Sold out" in english_sold_out

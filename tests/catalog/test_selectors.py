@@ -1,5 +1,6 @@
 import dataclasses
 import datetime
+import json
 
 import pytest
 from django.db.utils import ConnectionHandler
@@ -211,6 +212,32 @@ def test_related_cards_have_what_a_listing_card_has(catalog):
     assert from_page.card_image_data == from_listing.card_image_data
     assert catalog_tags.product_cards([from_page]) == catalog_tags.product_cards([from_listing])
     assert "編み目" in catalog_tags.product_cards([from_page])
+
+
+def test_a_cards_image_is_json_text_of_the_first_image_with_its_keys_in_the_statement(catalog):
+    """Each card's image is the text of a JSON object of the product's first image (catalog_tags remembers a card's
+    markup by it). On PostgreSQL it is built as json with its keys written into the statement: no key is sent as a
+    parameter for each card."""
+    from django.db import connection
+
+    product = catalog["mohair"]
+    ProductImage.objects.create(product=product, image="products/b.jpg", width=8, height=6, alt="後", position=2)
+    ProductImage.objects.create(product=product, image="products/a.jpg", width=80, height=60, alt="前", position=1)
+    queryset = selectors.product_list(filters=ProductFilters(q="モヘア"))
+    sql, params = queryset.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        assert "JSONB_BUILD_OBJECT" not in sql and "'renditions', " in sql
+        assert not set(selectors.CARD_IMAGE_FIELDS) & {param for param in params if isinstance(param, str)}
+    (card,) = queryset
+    assert isinstance(card.card_image_data, str)
+    assert json.loads(card.card_image_data) == {
+        "id": product.images.get(position=1).pk,
+        "image": "products/a.jpg",
+        "width": 80,
+        "height": 60,
+        "alt": "前",
+        "renditions": {},
+    }
 
 
 def test_the_product_page_statements_compile_for_sqlite_too():

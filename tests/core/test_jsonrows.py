@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db.models.fields.files import ImageFieldFile
 from django.db.models.signals import post_init
 
 from shop.catalog.models import Product, ProductImage, Variant
@@ -70,6 +71,28 @@ def test_loaded_runs_djangos_init_for_a_model_with_init_receivers():
     assert post_init.has_listeners(ProductImage)  # its dimension fields: built by Django's __init__ too
     (image,) = instances(ProductImage, [{"alt": "前", "id": 5, "width": 10, "height": 20}])
     assert (image.pk, image.alt, image.width, image.height) == (5, "前", 10, 20)
+
+
+def test_an_image_row_with_both_dimensions_skips_djangos_init_and_one_without_goes_through_it():
+    """An image field's post_init receiver leaves an instance as it is when the row has its width and height (it
+    reads them from the file otherwise): such rows are built without Django's __init__, the others with it, whose
+    receiver turns the image's name into its file object on the way."""
+    with_both, without_width = instances(
+        ProductImage,
+        [
+            {"id": 5, "image": "products/a.jpg", "width": 80, "height": 60},
+            {"id": 6, "image": "", "width": None, "height": 60},
+        ],
+    )
+    assert type(with_both.__dict__["image"]) is str
+    assert isinstance(without_width.__dict__["image"], ImageFieldFile)
+    assert (with_both.image.name, with_both.width, with_both.height, with_both._state.adding) == (
+        "products/a.jpg",
+        80,
+        60,
+        False,
+    )
+    assert (without_width.pk, without_width.width, without_width.height) == (6, None, 60)
 
 
 @pytest.mark.django_db

@@ -23,11 +23,12 @@ def _prepared_listings() -> list[str]:
 
 
 def test_a_statement_is_prepared_the_sixth_time_with_server_side_parameters():
+    cheap = ProductFilters(price_max=5000)  # a value the statement takes as a parameter
     for _ in range(5):
-        product_list_page(filters=ProductFilters(), offset=0, limit=24)
+        product_list_page(filters=cheap, offset=0, limit=24)
     assert _prepared_listings() == []
     for _ in range(2):
-        product_list_page(filters=ProductFilters(), offset=0, limit=24)
+        product_list_page(filters=cheap, offset=0, limit=24)
     [statement] = _prepared_listings()
     assert "$1" in statement  # the parameters are bound by the server, so one plan serves every value
 
@@ -45,8 +46,9 @@ def test_a_plain_listing_page_is_planned_once():
     for _ in range(12):
         product_list_page(filters=ProductFilters(), offset=0, limit=24)
         product_list_page(filters=ProductFilters(q="ニット"), offset=0, limit=24)
-    # Prepared at the sixth run (psycopg's threshold); then PostgreSQL makes five custom plans and compares.
-    assert _plans("LIMIT 24 OFFSET 0") == [(2, 5)]
+    # Prepared at the sixth run (psycopg's threshold). Nothing in it is a parameter (the page, and the keys of each
+    # card's image, are in its text), so PostgreSQL runs its one generic plan from then on.
+    assert _plans("LIMIT 24 OFFSET 0") == [(7, 0)]
     [search] = [text for text in _prepared_listings() if "LIKE" in text]
     assert re.search(r"LIMIT \$\d+ OFFSET \$\d+$", search), search[-40:]
 

@@ -1,6 +1,8 @@
 import functools
 import json
+from collections.abc import Callable
 from html import escape as _html_escape
+from typing import NamedTuple
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -9,9 +11,9 @@ from django.utils.translation import ngettext
 
 from shop.core import links
 from shop.core.jsonrows import instances
-from shop.core.money import tax_included_label
+from shop.core.money import Money, tax_included_label
 
-from ..models import ProductImage
+from ..models import ProductImage, compare_at_money
 
 register = template.Library()
 
@@ -129,41 +131,109 @@ def product_cards(products, badges=None):
     {% include %} per card costs about four times as much. The stars come from the review figures stored on each
     product; badges is a {product id: HTML} map from a tag of a layer above (perks_tags.perk_badges), so this layer
     does not import it. Values are escaped with html.escape (what format_html does per value) and joined as plain
-    strings."""
+    strings.
+
+    A card whose image came as JSON text (every card query's, selectors._for_cards) is made once per process for the
+    same values (`_card_of_text`): a card is a function of them and of the page's language, and a listing or a
+    product page's related products show the same cards view after view."""
     badges = badges or {}
-    sold_out_text, sale_text = escape(_("Sold out")), escape(_("Sale"))  # outside f-strings, for makemessages
-    sold_out = f'<span class="tag soldout">{sold_out_text}</span>'
-    sale = f'<span class="tag sale">{sale_text}</span>'
-    rated, tax_included = _("Rated %(average)s out of 5"), tax_included_label()
-    # Slugs are ASCII letters, digits, "-" and "_": the product URL is the same for every card but the slug.
-    url_before, url_after = map(escape, links.reverse_cached("catalog:product", slug="-").rsplit("-", 1))
-    media_url = links.media_urls()
+    texts = _card_texts()
     cards = []
     for product in products:
-        compare_at = product.compare_at_money
-        if hasattr(product, "card_image_data"):
-            image = _card_img_html(product.card_image_data, product_name=product.name, media_url=media_url)
-        else:
-            image = product_img(first_image(product), media_url=media_url)
-        brand = f'<p class="brand">{escape(product.brand)}</p>' if product.brand else ""
-        was = f"<del>{escape(compare_at)}</del> " if compare_at else ""
-        stars = ""
-        if product.review_count:
-            average = product.rating_average
-            stars = (
-                f'<p class="rating">{stars_html(average)} '
-                f'<span class="visually-hidden">{escape(rated % {"average": average})}</span>'
-                f'<span class="count">({product.review_count})</span></p>'
-            )
-        cards.append(
-            f'<li class="card"><a href="{url_before}{escape(product.slug)}{url_after}">'
-            f'<div class="thumb">{image}{"" if product.in_stock else sold_out}'
-            f"{sale if product.in_stock and compare_at else ''}{badges.get(product.pk, '')}</div>"
-            f'{brand}<p class="name">{escape(product.name)}</p>{stars}'
-            f'<p class="price">{was}'
-            f"<strong>{escape(product.price_money.format_tax_included(tax_included))}</strong></p></a></li>"
+        values = (
+            product.slug,
+            product.name,
+            product.brand,
+            product.price,
+            product.compare_at_price,
+            product.currency,
+            product.in_stock,
+            product.review_count,
+            product.rating_average,
+            badges.get(product.pk, ""),
         )
+        data = getattr(product, "card_image_data", _NO_COLUMN)
+        if type(data) is str:
+            cards.append(_card_of_text(texts, data, *values))
+            continue
+        if data is _NO_COLUMN:
+            image = product_img(first_image(product), media_url=texts.media_url)
+        else:
+            image = _card_img_html(data, product_name=product.name, media_url=texts.media_url)
+        cards.append(_card(texts, image, *values))
     return mark_safe("".join(cards))  # noqa: S308 - fixed markup, escaped values, HTML from the tag above
+
+
+_NO_COLUMN = object()
+
+
+class _CardTexts(NamedTuple):
+    """What every card of a page shares: its language's texts (escaped where they go in as they are), the product
+    URL around the slug, and the media URL function."""
+
+    sold_out: str
+    sale: str
+    rated: str
+    tax_included: str
+    url_before: str
+    url_after: str
+    media_url: Callable[[str], str]
+
+
+def _card_texts() -> _CardTexts:
+    sold_out, sale = escape(_("Sold out")), escape(_("Sale"))  # outside f-strings, for makemessages
+    # Slugs are ASCII letters, digits, "-" and "_": the product URL is the same for every card but the slug.
+    url_before, url_after = map(escape, links.reverse_cached("catalog:product", slug="-").rsplit("-", 1))
+    return _CardTexts(
+        sold_out=f'<span class="tag soldout">{sold_out}</span>',
+        sale=f'<span class="tag sale">{sale}</span>',
+        rated=_("Rated %(average)s out of 5"),
+        tax_included=tax_included_label(),
+        url_before=url_before,
+        url_after=url_after,
+        media_url=links.media_urls(),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _card_of_text(texts: _CardTexts, image_text: str, *values) -> str:
+    """_card with the image of its JSON text, remembered: it depends on nothing else."""
+    return _card(texts, _card_img_html(image_text, product_name=values[1], media_url=texts.media_url), *values)
+
+
+def _card(
+    texts: _CardTexts,
+    image: str,
+    slug: str,
+    name: str,
+    brand: str,
+    price: int,
+    compare_at_price: int | None,
+    currency: str,
+    in_stock: bool,
+    review_count: int,
+    rating_average: float,
+    badge: str,
+) -> str:
+    """One card's <li>, from these values only."""
+    compare_at = compare_at_money(price, compare_at_price, currency)
+    brand_html = f'<p class="brand">{escape(brand)}</p>' if brand else ""
+    was = f"<del>{escape(compare_at)}</del> " if compare_at else ""
+    stars = ""
+    if review_count:
+        stars = (
+            f'<p class="rating">{stars_html(rating_average)} '
+            f'<span class="visually-hidden">{escape(texts.rated % {"average": rating_average})}</span>'
+            f'<span class="count">({review_count})</span></p>'
+        )
+    return (
+        f'<li class="card"><a href="{texts.url_before}{escape(slug)}{texts.url_after}">'
+        f'<div class="thumb">{image}{"" if in_stock else texts.sold_out}'
+        f"{texts.sale if in_stock and compare_at else ''}{badge}</div>"
+        f'{brand_html}<p class="name">{escape(name)}</p>{stars}'
+        f'<p class="price">{was}'
+        f"<strong>{escape(Money(price, currency).format_tax_included(texts.tax_included))}</strong></p></a></li>"
+    )
 
 
 # The plurals of the Jinja2 catalogue templates (shop/jinja_env.py: makemessages finds ngettext here, not there).

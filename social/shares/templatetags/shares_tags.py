@@ -5,6 +5,7 @@ feed (social.templatetags.feed_tags, ten to forty a page) show it.
 """
 
 import functools
+from html import escape as html_escape
 from urllib.parse import quote
 
 from django import template
@@ -61,7 +62,7 @@ def share_block(hrefs: dict[str, str], labels: dict | None = None) -> str:
     """The share block for channel_hrefs(...): a link per channel, copy and share-sheet buttons (shown by share.js),
     and the link to copy by hand. Built as one f-string of escaped values (a feed page has up to forty)."""
     t = labels or share_labels()
-    h = {key: escape(value) for key, value in hrefs.items()}
+    h = {key: html_escape(value) for key, value in hrefs.items()}  # Django's escape, without its lazy wrapper
     return mark_safe(  # noqa: S308 - fixed markup and escaped values
         f'<section class="share" data-share aria-label="{t["share"]}">\n'
         '  <ul class="share-buttons">\n'
