@@ -130,6 +130,7 @@ def environment(**options) -> Environment:
         og_image_url=catalog_tags.og_image_url,
         item_count=catalog_tags.item_count,
         stock_left=catalog_tags.stock_left,
+        variant_choices=catalog_tags.variant_choices,
         tax_included_label=tax_included_label,
         review_stars=reviews_tags.review_stars,
         review_count=reviews_tags.review_count,

@@ -51,6 +51,35 @@ def test_product_page_shows_price_stock_states_and_sale(client, knit):
     assert sold_out_radio and int(sold_out_radio.group(1)) == knit.variants.get(sku="K-NV-L").pk
 
 
+def test_each_variants_choice_shows_its_price_stock_swatch_and_label(client, knit):
+    """The variant radio buttons (catalog_tags.variant_choices): the first buyable one checked, a sold-out one
+    disabled, the "was" price, the most a line may hold, the colour swatch (or none), the label (or one size) and
+    every value escaped."""
+    plain = VariantFactory(product=knit, sku='K-<"&">', size="", colour="", colour_hex="", price=3990, stock=50)
+    knit.variants.filter(sku="K-NV-M").update(colour_hex="#1f2a44")
+    html = client.get(knit.get_absolute_url()).content.decode()
+    low, sold_out, in_stock = (knit.variants.get(sku=sku).pk for sku in ("K-NV-M", "K-NV-L", "K-IV-M"))
+    assert (
+        f'<label class="variant low">\n          <input type="radio" name="variant" value="{low}" checked \n'
+        '            data-price="¥4,990（税込）" data-compare="¥5,990" data-max="3">\n'
+        '          <span class="swatch" style="background: #1f2a44"></span>\n'
+        '          <span class="label">ネイビー / M</span>\n'
+        '          <span class="sku">SKU: K-NV-M</span>\n'
+        '          <span class="state">残りわずか（3点）</span>\n'
+        '          <span class="vprice">¥4,990</span>\n        </label>'
+    ) in html
+    assert (
+        f'value="{sold_out}"  disabled\n            data-price="¥4,990（税込）" data-compare="" data-max="0">' in html
+    )
+    assert f'value="{in_stock}"  \n' in html and '<span class="state">在庫あり</span>' in html
+    assert (
+        f'value="{plain.pk}"  \n            data-price="¥3,990（税込）" data-compare="" data-max="50">\n'
+        '          <span class="swatch none"></span>\n'
+        '          <span class="label">フリーサイズ</span>\n'
+        '          <span class="sku">SKU: K-&lt;&quot;&amp;&quot;&gt;</span>'
+    ) in html
+
+
 def test_product_page_has_link_preview_tags_and_json_ld(client, knit):
     ProductImage.objects.create(
         product=knit,

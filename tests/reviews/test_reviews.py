@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 import threading
 
@@ -348,6 +349,41 @@ def test_a_reviews_item_on_the_product_page(client, product, verified_user):
     client.force_login(verified_user)
     html = client.get(f"{product.get_absolute_url()}?rstars=1").content.decode()
     assert "条件に合うレビューはありません。" in html and f'id="review-{review.pk}"' not in html
+
+
+def test_a_reviews_content_is_made_once_and_its_helpful_form_on_every_view():
+    """review_items remembers what a review shows of itself by its values (reviews_tags._review_content): an edited
+    review shows its new text, another language its own texts, and each page's Helpful form carries that page's CSRF
+    token and path."""
+    review = selectors.PublishedReview(
+        pk=7,
+        rating=4,
+        title="色が良い",
+        body="一段落目",
+        created_at=datetime.datetime(2026, 11, 23, 15, 30, tzinfo=datetime.UTC),
+        is_featured=False,
+        verified_purchase=False,
+        helpful_count=2,
+        reviewer_name="ゆみ",
+        photo_names=(),
+    )
+    first_token, second_token = "a" * 64, "b" * 64
+    with translation.override("ja"):
+        first = reviews_tags.review_items([review], csrf_token=first_token, next_path="/p/knit/")
+        made = reviews_tags._review_content.cache_info().misses
+        second = reviews_tags.review_items([review], csrf_token=second_token, next_path="/p/knit/?rpage=2")
+        assert reviews_tags._review_content.cache_info().misses == made
+        edited = reviews_tags.review_items(
+            [dataclasses.replace(review, body="書き直しました", helpful_count=3)], csrf_token=first_token, next_path="/"
+        )
+        japanese = first
+    with translation.override("en"):
+        english = reviews_tags.review_items([review], csrf_token=first_token, next_path="/p/knit/")
+    assert first_token in first and second_token not in first
+    assert second_token in second and first_token not in second and "/p/knit/?rpage=2#review-7" in second
+    assert first.replace(first_token, second_token).replace("/p/knit/#", "/p/knit/?rpage=2#") == second
+    assert "書き直しました" in edited and "一段落目" not in edited and "3人が参考になったと回答" in edited
+    assert "5つ星中4" in japanese and "4 out of 5 stars" in english
 
 
 def test_a_product_without_reviews_shows_no_filters(client, product):

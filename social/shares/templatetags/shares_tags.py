@@ -30,10 +30,20 @@ def channel_hrefs(urls: dict[str, str], title: str) -> dict[str, str]:
         "title": title,
         "copy_url": urls["copy"],
         "native_url": urls["native"],
-        "line_href": "https://social-plugins.line.me/lineit/share?url=" + quote(urls["line"], safe=""),
-        "x_href": f"https://twitter.com/intent/tweet?url={quote(urls['x'], safe='')}&text={quote(title, safe='')}",
-        "facebook_href": "https://www.facebook.com/sharer/sharer.php?u=" + quote(urls["facebook"], safe=""),
+        "line_href": "https://social-plugins.line.me/lineit/share?url=" + quoted(urls["line"]),
+        "x_href": f"https://twitter.com/intent/tweet?url={quoted(urls['x'])}&text={quoted(title)}",
+        "facebook_href": "https://www.facebook.com/sharer/sharer.php?u=" + quoted(urls["facebook"]),
     }
+
+
+# urllib's quote(text, safe=""): every character but ASCII letters, digits and "_.-~" as %XX of its UTF-8 bytes.
+_QUOTED_ASCII = {code: f"%{code:02X}" for code in range(128) if not (chr(code).isalnum() or chr(code) in "_.-~")}
+
+
+def quoted(text: str) -> str:
+    """quote(text, safe=""), an ASCII text (a share URL) by one str.translate instead of urllib's loop over its
+    bytes in Python: a product page quotes four, a feed page a hundred and sixty."""
+    return text.translate(_QUOTED_ASCII) if text.isascii() else quote(text, safe="")
 
 
 def share_labels() -> dict:
