@@ -88,6 +88,8 @@ def test_a_card_is_made_once_for_the_same_values_and_again_for_other_values_or_a
             "name": product_cards([_card_product(name="<シャツ>")]),
         }
         japanese_sold_out = product_cards([_card_product(in_stock=False)])
+        as_float = product_cards([_card_product(review_count=2, rating_average=4.0)])
+        as_int = product_cards([_card_product(review_count=2, rating_average=4)])
     with translation.override("en"):
         english_sold_out = product_cards([_card_product(in_stock=False)])
     assert "¥3,900" in changed["price"] and "¥4,400" not in changed["price"]
@@ -98,3 +100,4 @@ def test_a_card_is_made_once_for_the_same_values_and_again_for_other_values_or_a
     assert "&lt;シャツ&gt;" in changed["name"] and 'alt="&lt;シャツ&gt;"' in changed["name"]
     assert len({first, *changed.values()}) == 7
     assert english_sold_out != japanese_sold_out and "Sold out" in english_sold_out
+    assert "5点中4.0点" in as_float and "5点中4点" in as_int  # 4 and 4.0 read differently: not one key

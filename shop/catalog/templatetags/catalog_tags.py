@@ -195,7 +195,7 @@ def _card_texts() -> _CardTexts:
     )
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: a rating of 4 and of 4.0 read differently
 def _card_of_text(texts: _CardTexts, image_text: str, *values) -> str:
     """_card with the image of its JSON text, remembered: it depends on nothing else."""
     return _card(texts, _card_img_html(image_text, product_name=values[1], media_url=texts.media_url), *values)
