@@ -151,12 +151,6 @@ def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[list[tuple
     return [step[1:] for step in sorted(steps)], tuple(others)
 
 
-def loaded(model: type[models.Model], attnames: list[str], values, using: str = "default") -> models.Model:
-    """Model.from_db(using, attnames, values): an instance as loaded from the database with these columns, the
-    others deferred (`maker`, for one instance)."""
-    return maker(model, attnames, using)(values)
-
-
 def maker(model: type[models.Model], attnames: list[str], using: str = "default") -> Callable[[Sequence], models.Model]:
     """A function making instances of the model as Model.from_db(using, attnames, values) does, for rows of these
     columns: what the model's signal receivers need is looked up once per call of this, not once per instance.

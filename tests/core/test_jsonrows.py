@@ -7,7 +7,7 @@ from django.db.models.fields.files import ImageFieldFile
 from django.db.models.signals import post_init
 
 from shop.catalog.models import Product, ProductImage, Variant
-from shop.core.jsonrows import instances, loaded
+from shop.core.jsonrows import instances, maker
 
 
 def test_values_become_the_fields_python_values():
@@ -45,9 +45,9 @@ def test_none_stays_none_and_related_objects_are_set():
     assert (second.sku, second.price, second.compare_at_price, second.product) == ("B", 200, None, product)
 
 
-def test_loaded_gives_what_model_from_db_gives():
+def test_maker_gives_what_model_from_db_gives():
     names, values = ["id", "name", "price", "category_id"], [7, "ニット", 4400, 2]
-    ours, django = loaded(Product, names, values), Product.from_db("default", names, values)
+    ours, django = maker(Product, names)(values), Product.from_db("default", names, values)
     assert type(ours) is Product and vars(ours).keys() - {"_state"} == vars(django).keys() - {"_state"}
     assert [getattr(ours, name) for name in names] == values
     assert (ours._state.adding, ours._state.db) == (False, "default")
@@ -55,7 +55,7 @@ def test_loaded_gives_what_model_from_db_gives():
     assert ours == django and ours.pk == 7
 
 
-def test_loaded_runs_djangos_init_for_a_model_with_init_receivers():
+def test_maker_runs_djangos_init_for_a_model_with_init_receivers():
     """A post_init receiver (an ImageField's width and height, or one connected later) still sees each instance."""
     seen = []
 
@@ -64,7 +64,7 @@ def test_loaded_runs_djangos_init_for_a_model_with_init_receivers():
 
     post_init.connect(receiver, sender=Variant)
     try:
-        variant = loaded(Variant, ["id", "sku"], [3, "A"])
+        variant = maker(Variant, ["id", "sku"])([3, "A"])
     finally:
         post_init.disconnect(receiver, sender=Variant)
     assert seen == [variant] and (variant.pk, variant.sku, variant._state.adding) == (3, "A", False)
