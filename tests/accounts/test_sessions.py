@@ -126,7 +126,9 @@ def saved_data(**values) -> str:
     return Session.objects.get(session_key=session.session_key).session_data
 
 
-@pytest.mark.parametrize("recent", [None, [1, 2]], ids=["plain values", "a list"])
+@pytest.mark.parametrize(
+    "recent", [None, [1, 2], [{"id": 1, "tags": ["a"]}, 2.5]], ids=["plain values", "a list", "dicts in a list"]
+)
 def test_session_data_is_checked_once_per_process_and_each_reader_gets_its_own_copy(monkeypatch, recent):
     from django.core import signing
 
@@ -139,6 +141,9 @@ def test_session_data_is_checked_once_per_process_and_each_reader_gets_its_own_c
     first["cart_token"] = "changed"
     if recent:
         first["recent"].append(3)
+        if isinstance(recent[0], dict):
+            first["recent"][0]["tags"].append("b")
+            first["recent"][0]["id"] = 2
     second = store().decode(data)
     assert second == {"cart_token": "a", "recent": recent}
     assert len(checked) == 1  # the signature was checked for the first read only
@@ -161,3 +166,24 @@ def test_remembered_data_is_not_used_once_the_secret_key_changes(settings):
     assert store().decode(data) == {}
     settings.SECRET_KEY_FALLBACKS = [old_key]  # rotated: the old key still signs what it signed
     assert store().decode(data) == {"cart_token": "a"}
+
+
+def test_the_session_hash_of_a_password_is_djangos_and_follows_the_password_and_the_secret(settings):
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from shop.accounts.models import _session_auth_hash
+
+    user = UserFactory()
+    djangos = AbstractBaseUser._get_session_auth_hash
+    first = user.get_session_auth_hash()
+    hits = _session_auth_hash.cache_info().hits
+    assert user.get_session_auth_hash() == first == djangos(user)
+    assert _session_auth_hash.cache_info().hits == hits + 1  # remembered
+
+    user.set_password("another-password-9")
+    assert user.get_session_auth_hash() == djangos(user) != first
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-secret-" + "x" * 50, [old_key]
+    assert user.get_session_auth_hash() == djangos(user)
+    assert list(user.get_session_auth_fallback_hash()) == [djangos(user, secret=old_key)]
+    assert user.get_session_auth_hash() != djangos(user, secret=old_key)
