@@ -48,6 +48,7 @@ from .jsonrows import maker
 _INT_MARKER_BASE = 2_147_480_999
 _TEXT_MARKER = "\x1ecompiled-query-marker-{}\x1e"
 _MAX_SHAPES = 64  # list lengths are bounded by page sizes: a process keeps a few shapes of each statement
+_MAX_PAGES = 128  # texts of a statement's pages kept (page_in_text), e.g. the first 128 pages of the product list
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class _Compiled:
     model_columns: slice | None = None
     populators: list | None = None
     columns: list = field(default_factory=list)  # for rows() and values(): the names, once it has run
+    paged: dict = field(default_factory=dict)  # its text with LIMIT and OFFSET, by page when written in (_statement)
 
 
 class CompiledQuery:
@@ -114,7 +116,7 @@ class CompiledQuery:
 
     def _execute(self, connection, compiled: _Compiled, values: dict, *, limit: int | None, offset: int):
         sql, params = self._statement(compiled, values, limit=limit, offset=offset)
-        cursor = _cursor(connection)
+        cursor = _cursor(connection, sql)
         cursor.execute(sql, params)
         if not compiled.columns:  # the names, read once: the driver makes an object of each column on each read
             compiled.columns.extend(column[0] for column in cursor.description)
@@ -140,9 +142,15 @@ class CompiledQuery:
             return compiled.sql, params
         if compiled.compiler.query.is_sliced:
             raise TypeError("limit and offset read a page of a queryset built without a slice.")
-        if self._page_in_text:
-            return f"{compiled.sql} LIMIT {int(limit):d} OFFSET {int(offset):d}", params
-        return f"{compiled.sql} LIMIT %s OFFSET %s", [*params, int(limit), int(offset)]
+        # The same text object for the same page: the driver's cursor keeps what it learnt of a statement only for
+        # the same object (_cursor).
+        key = (int(limit), int(offset)) if self._page_in_text else None
+        sql = compiled.paged.get(key)
+        if sql is None:
+            sql = f"{compiled.sql} LIMIT {key[0]:d} OFFSET {key[1]:d}" if key else f"{compiled.sql} LIMIT %s OFFSET %s"
+            if len(compiled.paged) < _MAX_PAGES:
+                compiled.paged[key] = sql
+        return sql, params if key else [*params, int(limit), int(offset)]
 
     def _compile(self, using: str, values: dict) -> _Compiled:
         numbers = count(_INT_MARKER_BASE, -1)
@@ -223,18 +231,32 @@ def _is_marker(param, slot_of: dict) -> bool:
     return isinstance(param, int | str) and not isinstance(param, bool) and param in slot_of
 
 
-def _cursor(connection):
-    """A cursor of the connection kept for the compiled statements, wrapped as connection.cursor() wraps its own
-    (errors turned into Django's, queries logged when Django logs them, the connection's health checked once a
-    request). A driver's cursor learns how to read each column type once: a new cursor for each statement learnt it
-    again, about 20 µs of CPU for the product page's statement. A new connection gets a new cursor."""
+# Cursors kept per connection, one for each statement text (shop.core.compiled._cursor); the oldest goes first.
+_KEPT_CURSORS = 64
+
+
+def _cursor(connection, sql: str):
+    """The cursor kept for this statement on this connection, wrapped as connection.cursor() wraps its own (errors
+    turned into Django's, queries logged when Django logs them, the connection's health checked once a request).
+
+    A driver's cursor learns how to read each column and send each parameter of a statement: a new cursor for each
+    run learnt it again, about 20 µs of CPU for the product page's statement. psycopg keeps what it learnt only while
+    the cursor runs the same statement (the same text object) again, so each statement has a cursor of its own: with
+    one cursor for all, a page running two (a member's session, then the product) learnt both again on every view.
+    A new connection gets new cursors."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    kept = getattr(connection, "_compiled_cursor", None)
-    if kept is None or kept.connection is not connection.connection:
+    driver_connection, kept = connection.__dict__.get("_compiled_cursors", (None, None))
+    if driver_connection is not connection.connection:
+        kept = {}
+        connection._compiled_cursors = (connection.connection, kept)
+    cursor = kept.get(sql)
+    if cursor is None:
+        if len(kept) >= _KEPT_CURSORS:
+            kept.pop(next(iter(kept))).close()
         with connection.wrap_database_errors:
-            kept = connection._compiled_cursor = connection.create_cursor()
-    return connection._prepare_cursor(kept)
+            cursor = kept[sql] = connection.create_cursor()
+    return connection._prepare_cursor(cursor)
 
 
 def _converted(row, converters: dict, connection) -> list:

@@ -119,26 +119,61 @@ def test_objects_are_built_as_the_queryset_builds_them():
     assert [p.slug for p in query.objects(slug="wool-coat", category_ids=[child.pk, parent.pk])] == ["wool-coat"]
 
 
-def test_statements_share_one_cursor_per_connection_and_a_new_connection_gets_a_new_one():
-    """The kept cursor (shop.core.compiled._cursor): statements are still logged as Django logs them, errors are
-    Django's, and a closed connection does not leave a dead cursor behind."""
+def kept_cursors() -> dict:
+    """The cursors shop.core.compiled keeps on the test connection, by statement text."""
+    driver_connection, kept = connection._compiled_cursors
+    assert driver_connection is connection.connection
+    return kept
+
+
+def test_each_statement_keeps_its_cursor_and_what_the_driver_learnt_of_it():
+    """The kept cursors (shop.core.compiled._cursor): one per statement, which keeps psycopg's reading of its
+    columns (its Transformer) while other statements run in between; statements are still logged as Django logs
+    them, and errors are Django's."""
     ProductFactory(name="kept")
-    query = CompiledQuery(lambda *, name: Product.objects.filter(name=name).values("name"), "name")
+    names = CompiledQuery(lambda *, name: Product.objects.filter(name=name).values("name"), "name")
+    products = CompiledQuery(lambda *, name: Product.objects.filter(name=name), "name")
 
     with CaptureQueriesContext(connection) as captured:
-        assert query.rows(name="kept") == [{"name": "kept"}]
-        assert [product.name for product in query.objects(name="kept")] == ["kept"]
+        assert names.rows(name="kept") == [{"name": "kept"}]
+        assert [product.name for product in products.objects(name="kept")] == ["kept"]
     assert len(captured) == 2
-    kept = connection._compiled_cursor
-    assert query.rows(name="none") == []
-    assert connection._compiled_cursor is kept
+    names_sql, products_sql = (names.sql(name="x")[0], products.sql(name="x")[0])
+    names_cursor, products_cursor = kept_cursors()[names_sql], kept_cursors()[products_sql]
+    assert names_cursor is not products_cursor
+    learnt = names_cursor._tx
+    for _ in range(2):
+        assert names.rows(name="none") == []
+        assert products.objects(name="kept")[0].name == "kept"
+    assert kept_cursors()[names_sql] is names_cursor and names_cursor._tx is learnt
 
     broken = CompiledQuery(
         lambda *, name: Product.objects.filter(name=name).extra(where=["no_such_column = 1"]), "name"
     )
     with pytest.raises(DatabaseError), transaction.atomic():
         broken.rows(name="kept")
-    assert query.rows(name="kept") == [{"name": "kept"}]
+    assert names.rows(name="kept") == [{"name": "kept"}]
+
+
+def test_a_page_is_the_same_text_each_time_and_kept_cursors_are_bounded(monkeypatch):
+    from shop.core import compiled
+
+    ProductFactory.create_batch(3)
+    pages = CompiledQuery(lambda: Product.objects.order_by("pk").values("pk"))
+    pages_in_text = CompiledQuery(lambda: Product.objects.order_by("pk").values("pk"), page_in_text=True)
+    assert pages.sql(limit=2, offset=0)[0] is pages.sql(limit=2, offset=2)[0]
+    assert pages_in_text.sql(limit=2, offset=2)[0] is pages_in_text.sql(limit=2, offset=2)[0]
+    assert pages_in_text.sql(limit=2, offset=2)[0].endswith("LIMIT 2 OFFSET 2")
+    assert [len(pages_in_text.rows(limit=2, offset=offset)) for offset in (0, 2)] == [2, 1]
+
+    monkeypatch.setattr(compiled, "_KEPT_CURSORS", 2)
+    kept_cursors().clear()
+    assert [len(pages_in_text.rows(limit=2, offset=offset)) for offset in (0, 2)] == [2, 1]
+    first = kept_cursors()[pages_in_text.sql(limit=2, offset=0)[0]]
+    assert len(pages.rows(limit=2, offset=0)) == 2  # a third statement: the oldest cursor is closed
+    assert first.closed and pages_in_text.sql(limit=2, offset=0)[0] not in kept_cursors()
+    assert len(kept_cursors()) == 2
+    assert len(pages_in_text.rows(limit=2, offset=0)) == 2  # and made again when needed
 
 
 def test_values_are_converted_as_the_orm_converts_them():
@@ -161,10 +196,10 @@ def test_values_are_converted_as_the_orm_converts_them():
 def test_a_closed_connection_gets_a_new_cursor():
     query = CompiledQuery(lambda *, pk: Product.objects.filter(pk=pk).values("pk"), "pk")
     assert query.rows(pk=1) == []
-    kept = connection._compiled_cursor
+    kept = kept_cursors()[query.sql(pk=1)[0]]
     connection.close()
     assert query.rows(pk=1) == []
-    assert connection._compiled_cursor is not kept
+    assert kept_cursors()[query.sql(pk=1)[0]] is not kept
 
 
 _ON_SQLITE = """
