@@ -89,3 +89,24 @@ def test_the_footer_switches_language_and_speaks_the_page_s_language():
     assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', ja)
     # The labels are kept per language: Japanese again after English is the same Japanese footer.
     assert without_tokens(footer(page(Client()))) == without_tokens(ja)
+
+
+def test_the_category_links_and_the_cart_badge_follow_a_renamed_category_a_new_slug_and_the_language(client):
+    """Both are made once per process for the same values (site_tags._category_links, _cart_badge): a change of
+    name or slug, or another language, shows at once."""
+    from django.core.cache import cache
+
+    category = CategoryFactory(name="レディース", slug="women")
+    assert '<a href="/c/women/">レディース</a>' in header(page(Client()))
+    category.name, category.slug = "ウィメンズ", "womens"
+    category.save()
+    cache.clear()  # the category tree is cached for a while (catalog.selectors); the links follow the tree
+    top = header(page(Client()))
+    assert '<a href="/c/womens/">ウィメンズ</a>' in top and "/c/women/" not in top
+
+    en = header(page(Client(), HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en"))
+    ja = header(page(Client()))
+    assert 'aria-label="0 items in cart">0</span>' in en
+    with translation.override("ja"):
+        label = translation.ngettext("%(n)s item in cart", "%(n)s items in cart", 0) % {"n": 0}
+    assert label != "0 items in cart" and f'aria-label="{label}">0</span>' in ja

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from django import template
 from django.conf import settings
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext, override
@@ -166,16 +166,34 @@ def site_header(context):
     parts += [labels.cart_start, cart_badge(context.get("cart_count", 0)), "</a>\n    </nav>\n  </div>\n"]
     parts.append(labels.categories_start)
     nodes = context.get("nav_categories") or ()
-    for node in nodes() if callable(nodes) else nodes:
-        parts.append(f'<a href="{escape(node.category.get_absolute_url())}">{escape(node.category.name)}</a>')
+    categories = tuple(
+        (node.category, node.category.slug, node.category.name) for node in (nodes() if callable(nodes) else nodes)
+    )
+    parts.append(_category_links(categories, get_urlconf(), get_script_prefix()))
     parts.append("\n  </nav>\n</header>")
     return mark_safe("".join(parts))  # noqa: S308 - fixed markup and escaped values
+
+
+@lru_cache(maxsize=64)
+def _category_links(categories: tuple, urlconf, script_prefix: str) -> str:
+    """The header's links to the top-level categories, (category, slug, name) each, made once per process for the
+    same categories: every page shows them. A category's URL is a function of its slug (Category.get_absolute_url)
+    and of the URLconf and script prefix, all in the key, as is the name."""
+    return "".join(
+        f'<a href="{escape(category.get_absolute_url())}">{escape(name)}</a>' for category, _slug, name in categories
+    )
 
 
 @register.simple_tag
 def cart_badge(count, oob: bool = False):
     """The cart count in the header; `oob` when an htmx response swaps it in after the cart changed."""
     count = int((count() if callable(count) else count) or 0)
+    return _cart_badge(count, bool(oob), get_language())
+
+
+@lru_cache(maxsize=256)
+def _cart_badge(count: int, oob: bool, language: str | None) -> str:
+    """The badge for a count, made once per language (ngettext was most of its cost, on every page)."""
     label = escape(ngettext("%(n)s item in cart", "%(n)s items in cart", count) % {"n": count})
     swap = 'hx-swap-oob="true"' if oob else ""
     return mark_safe(f'<span id="cart-badge" class="badge" {swap} aria-label="{label}">{count}</span>')  # noqa: S308
