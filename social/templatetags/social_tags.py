@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from shop.core.html import csrf_input
 from shop.core.links import reverse_cached
 from social import selectors
 
@@ -56,10 +57,7 @@ def mark_buttons(*, product_id: int, marks, csrf_token, next_path: str) -> str:
     answer they are too). Made in Python, their one home: the product page shows them to every member."""
     texts = _mark_texts(get_language())
     url = escape(reverse_cached("social:mark"))
-    fields = (
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">\n'
-        f'    <input type="hidden" name="product" value="{product_id}">'
-    )
+    fields = f'{csrf_input(csrf_token)}\n    <input type="hidden" name="product" value="{product_id}">'
     forms = []
     for kind in ("want", "own"):
         on = kind in marks

@@ -43,3 +43,11 @@ def test_named_fields_mappings_and_lazy_translations():
     assert html.format_html_join("", "<dt>{name}</dt><dd>{n}</dd>", rows) == django_html.format_html_join(
         "", "<dt>{name}</dt><dd>{n}</dd>", rows
     )
+
+
+def test_csrf_input_is_what_djangos_csrf_token_tag_renders():
+    from django.template import Context, Template
+
+    tag = Template("{% csrf_token %}")
+    for token in ("abcDEF123", 'a"<b>&', "NOTPROVIDED", "", None):
+        assert html.csrf_input(token) == tag.render(Context({"csrf_token": token})), token

@@ -17,6 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
 
+from shop.core.html import csrf_input
+
 register = template.Library()
 
 
@@ -144,11 +146,7 @@ def _labels_now() -> _Labels:
 
 
 def _csrf_input(context) -> str:
-    """What {% csrf_token %} (Django's CsrfTokenNode) renders, without its format_html: a member's page has three."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":  # noqa: S105 - Django's marker for no token, not a secret
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+    return csrf_input(context.get("csrf_token"))
 
 
 @register.simple_tag(takes_context=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shop.catalog.templatetags.catalog_tags import stars_html
 from shop.core import links
+from shop.core.html import csrf_input
 from shop.core.params import positive_int
 
 from .. import selectors
@@ -121,7 +122,7 @@ def review_items(reviews, *, csrf_token: str, next_path: str) -> str:
     texts = _item_texts(language)
     zone = timezone.get_current_timezone()
     media_url = links.media_urls()
-    csrf_value, next_value = escape(csrf_token), escape(next_path)
+    csrf_field, next_value = csrf_input(csrf_token), escape(next_path)
     items = (
         _review_content(
             language,
@@ -137,7 +138,7 @@ def review_items(reviews, *, csrf_token: str, next_path: str) -> str:
             review.reviewer_name,
             review.photo_names,
         )
-        + f"{_helpful_form(review, texts, csrf_value, next_value)}\n</li>\n"
+        + f"{_helpful_form(review, texts, csrf_field, next_value)}\n</li>\n"
         for review in reviews
     )
     return mark_safe("".join(items))  # noqa: S308 - fixed markup and escaped values
@@ -199,15 +200,15 @@ def helpful_form(*, review, csrf_token: str, next_path: str) -> str:
     """A review's "Helpful" vote form: on the product page's list of reviews (review_items) and as the answer to an
     htmx vote. Made in Python, its one home."""
     texts = _item_texts(get_language())
-    return mark_safe(_helpful_form(review, texts, escape(csrf_token), escape(next_path)))  # noqa: S308 - escaped
+    return mark_safe(_helpful_form(review, texts, csrf_input(csrf_token), escape(next_path)))  # noqa: S308 - escaped
 
 
-def _helpful_form(review, texts: dict, csrf_value: str, next_value: str) -> str:
+def _helpful_form(review, texts: dict, csrf_field: str, next_value: str) -> str:
     url = escape(links.reverse_cached("reviews:helpful", review_id=review.pk))
     voted = ' disabled aria-pressed="true"' if getattr(review, "voted", False) else ""
     return (
         f'<form class="helpful" method="post" action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">\n'
-        f'  <input type="hidden" name="csrfmiddlewaretoken" value="{csrf_value}">'
+        f"  {csrf_field}"
         f'<input type="hidden" name="next" value="{next_value}#review-{review.pk}">\n'
         f'  <button type="submit"{voted}>{texts["helpful"]}</button>\n'
         f'  <span class="count" data-helpful-count>{_helpful_count(texts["language"], review.helpful_count)}</span>\n'
