@@ -92,7 +92,8 @@ class User(AbstractUser):
         """Django's HMAC of the password hash that every session of a member carries and every request checks,
         remembered per process (`_session_auth_hash`): the same member sends the same session page after page, and
         the HMAC (a key derived from the secret, then SHA-256) was about 25 µs of each of their requests. It is
-        still a function of the password hash and the secret alone: a new password or secret is a new entry."""
+        still a function of the password hash and the secret alone: a new password or secret is a new entry. The
+        memo holds password hashes, as every user loaded in the process does, never a password."""
         return _session_auth_hash(self.password, settings.SECRET_KEY if secret is None else secret)
 
 

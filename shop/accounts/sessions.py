@@ -45,7 +45,8 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def _copied(value):
     """A copy of decoded session data: dicts and lists copied, scalars as they are (what JSON gives), anything
-    else deep-copied. Faster than deepcopy for the JSON a session holds (a member's has a list): 18 → 3 µs."""
+    else deep-copied. Faster than deepcopy for the JSON a session holds (a member's has a list): a read of remembered
+    data, the lookup included, 18 → 8 µs."""
     kind = type(value)
     if kind in _SCALARS:
         return value
