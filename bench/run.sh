@@ -65,6 +65,7 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres "$VENV/bin/python" mana
     "REDIS_URL=$REDIS_URL SECRET_KEY=<bench dummy> SECURE_SSL_REDIRECT=false DEBUG=false ALLOWED_HOSTS=$ALLOWED_HOSTS" \
     "LOG_LEVEL=$LOG_LEVEL MEDIA_ROOT=bench/out/media BENCH_STATIC_ROOT=bench/out/static" \
     "STRIPE_API_BASE=$STRIPE_BASE STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET=whsec_bench_catalogue"
+  echo ".venv/bin/python bench/service_spread.py bench/out/size-<size>/pages.tsv   # one request at a time, before gunicorn starts"
   echo ".venv/bin/python scripts/localstripe_server.py --port $STRIPE_PORT"
   echo ".venv/bin/gunicorn shop.wsgi -w $WORKERS --bind 127.0.0.1:$PORT --error-logfile bench/out/size-<size>/gunicorn.log --capture-output"
 } >"$OUT/commands.txt"
@@ -135,6 +136,8 @@ for SIZE in $SIZES; do
 
   echo "== SQL queries per page (in-process, same settings)"
   "$VENV/bin/python" bench/query_counts.py "$BENCH_RUN_OUT/pages.tsv"
+  echo "== one request at a time (in-process, same settings)"
+  "$VENV/bin/python" bench/service_spread.py "$BENCH_RUN_OUT/pages.tsv"
 
   GUNICORN=("$VENV/bin/gunicorn" shop.wsgi -w "$WORKERS" --bind "127.0.0.1:$PORT" --error-logfile "$BENCH_RUN_OUT/gunicorn.log" --capture-output)
   echo "== ${GUNICORN[*]#"$ROOT/"}"
