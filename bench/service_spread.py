@@ -5,10 +5,11 @@
 Under wrk a request's latency includes waiting behind the others and for CPUs shared with wrk and PostgreSQL, so a
 page's p99/p50 mixes what the page does with what the rig and the machine do. Here each page of pages.tsv (name,
 path, a file of paths to rotate through or empty, who asks: "" or "member") is asked REQUESTS times (1,000) one
-after another through shop.wsgi, what gunicorn's workers run, after WARMUP (100) requests. Each request's wall time
-is split into the time spent in PostgreSQL statements (an execute_wrapper around the driver call, so the round
-trips are in it) and the rest, Python. The first row is a fixed pure-Python loop (no allocation, no I/O) timed the
-same way: the machine's own timing noise.
+after another through shop.wsgi, what gunicorn's workers run, after a warm-up of WARMUP (100) requests or every
+path once, whichever is more (as wrk's warm-up, so a member's first view of a product, which makes their share
+links, is not measured). Each request's wall time is split into the time spent in PostgreSQL statements (an
+execute_wrapper around the driver call, so the round trips are in it) and the rest, Python. The first row is a fixed
+pure-Python loop (no allocation, no I/O) timed the same way: the machine's own timing noise.
 
 Writes <out>/service_spread.json ({name: {"requests", "total", "db", "python"}, each part {"p50", "p99"} in ms});
 bench/report.py shows it. <out> is BENCH_RUN_OUT (default bench/out).
@@ -108,15 +109,17 @@ class Pages:
         return statuses[0]
 
     def timings(self, paths: list[str], cookie: str, count: int) -> list[tuple[float, float]]:
+        """`count` requests' (total, SQL) seconds, after the warm-up."""
+        warmup = max(WARMUP, len(paths))
         timings = []
         with self.connection.execute_wrapper(self._timed_execute):
-            for number in range(WARMUP + count):
+            for number in range(warmup + count):
                 self.db, started = 0.0, time.perf_counter()
                 status = self.get(paths[number % len(paths)], cookie)
                 timings.append((time.perf_counter() - started, self.db))
                 if not status.startswith(("200", "302")):
                     raise SystemExit(f"{paths[number % len(paths)]} answered {status}")
-        return timings[WARMUP:]
+        return timings[warmup:]
 
 
 def main() -> None:

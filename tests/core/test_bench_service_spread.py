@@ -45,3 +45,19 @@ def test_a_page_that_does_not_answer_200_or_302_stops_the_run(monkeypatch, conne
 
     with pytest.raises(SystemExit, match="/no-such-page/ answered 404"):
         service_spread.Pages().timings(["/no-such-page/"], cookie="", count=1)
+
+
+@pytest.mark.django_db
+def test_the_warm_up_asks_every_path_once_before_the_timed_requests(monkeypatch, connection_kept):
+    monkeypatch.setattr(service_spread, "WARMUP", 1)
+    asked = []
+
+    class Recording(service_spread.Pages):
+        def get(self, path, cookie):
+            asked.append(path)
+            return super().get(path, cookie)
+
+    timings = Recording().timings(["/products/", "/search/?q=x", "/"], cookie="", count=2)
+
+    assert asked == ["/products/", "/search/?q=x", "/", "/products/", "/search/?q=x"]
+    assert len(timings) == 2
