@@ -23,7 +23,7 @@ gc.freeze()
 # object is one), which only the collector frees. With Python's default threshold (a collection of the youngest
 # objects every 700 more made than freed) the collector ran in the middle of requests, found that request's objects
 # alive and moved them to older generations, where they died and piled up until a full collection: one every hundred
-# feed pages, 8-10 ms each (up to 19 ms), the slowest 1% of the feed's requests. Now the young generations are
+# feed pages, 8-15 ms each (up to 40 ms), the slowest 1% of the feed's requests. Now the young generations are
 # collected when the next request starts (request_started comes before Django makes the request object), when the
 # last request's objects are all garbage, so they never reach the oldest generation; the threshold is high enough
 # that a page seldom sets off a collection of its own. What does reach it (caches, the per-process copies replaced
