@@ -1,20 +1,8 @@
 """bench/service_spread.py: each request's time through shop.wsgi, split into PostgreSQL and Python."""
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from bench import service_spread
-
-
-@pytest.fixture
-def connection_kept():
-    """What Django's test client does around a request: the test's connection (and its transaction) stays open."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 def test_summary_gives_percentiles_of_the_total_and_of_each_part_in_ms():
