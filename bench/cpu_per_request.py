@@ -63,9 +63,7 @@ def measure(pages, rows: list[tuple[str, list[str], str]], *, rounds: int, block
         for name, paths, cookie in rows:
             python, postgresql = time.process_time(), process_cpu_seconds(backend)
             for index in range(block):
-                status = pages.get(paths[(number * block + index) % len(paths)], cookie)
-                if not status.startswith(("200", "302")):
-                    raise SystemExit(f"{paths[(number * block + index) % len(paths)]} answered {status}")
+                pages.get_answered(paths[(number * block + index) % len(paths)], cookie)
             blocks[name].append((time.process_time() - python, process_cpu_seconds(backend) - postgresql))
     return summary(blocks, block)
 
@@ -75,20 +73,11 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
-
-    from bench.clients import session_create
-    from bench.load_catalog import MEMBER_EMAIL
-    from bench.service_spread import Pages
+    from bench.service_spread import Pages, page_rows
 
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     block = int(sys.argv[3]) if len(sys.argv) > 3 else 400
-    cookies = {"": "", "member": f"{settings.SESSION_COOKIE_NAME}={session_create(MEMBER_EMAIL)}"}
-    rows = []
-    for line in Path(sys.argv[1]).read_text().splitlines():
-        name, path, paths_file, who = (line.split("\t") + ["", ""])[:4]
-        rows.append((name, Path(paths_file).read_text().split() if paths_file else [path], cookies[who]))
-    result = measure(Pages(), rows, rounds=rounds, block=block)
+    result = measure(Pages(), page_rows(Path(sys.argv[1])), rounds=rounds, block=block)
     print(
         f"{'page':<20} {'Python':>8} {'PostgreSQL':>11} {'total':>8}  ms of CPU a request (median of {rounds} blocks)"
     )

@@ -115,11 +115,30 @@ class Pages:
         with self.connection.execute_wrapper(self._timed_execute):
             for number in range(warmup + count):
                 self.db, started = 0.0, time.perf_counter()
-                status = self.get(paths[number % len(paths)], cookie)
+                self.get_answered(paths[number % len(paths)], cookie)
                 timings.append((time.perf_counter() - started, self.db))
-                if not status.startswith(("200", "302")):
-                    raise SystemExit(f"{paths[number % len(paths)]} answered {status}")
         return timings[warmup:]
+
+    def get_answered(self, path: str, cookie: str) -> None:
+        """get(), stopping the run when the page does not answer 200 or 302 (a benchmark of an error page)."""
+        status = self.get(path, cookie)
+        if not status.startswith(("200", "302")):
+            raise SystemExit(f"{path} answered {status}")
+
+
+def page_rows(pages_tsv: Path) -> list[tuple[str, list[str], str]]:
+    """(name, paths, Cookie header) of each line of pages.tsv; a member's pages get a new signed-in session."""
+    from django.conf import settings
+
+    from bench.clients import session_create
+    from bench.load_catalog import MEMBER_EMAIL
+
+    cookies = {"": "", "member": f"{settings.SESSION_COOKIE_NAME}={session_create(MEMBER_EMAIL)}"}
+    rows = []
+    for line in pages_tsv.read_text().splitlines():
+        name, path, paths_file, who = (line.split("\t") + ["", ""])[:4]
+        rows.append((name, Path(paths_file).read_text().split() if paths_file else [path], cookies[who]))
+    return rows
 
 
 def main() -> None:
@@ -127,17 +146,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
-
-    from bench.clients import session_create
-    from bench.load_catalog import MEMBER_EMAIL
 
     pages, results = Pages(), {LOOP: summary(loop_timings(REQUESTS))}
-    cookies = {"": "", "member": f"{settings.SESSION_COOKIE_NAME}={session_create(MEMBER_EMAIL)}"}
-    for line in Path(sys.argv[1]).read_text().splitlines():
-        name, path, paths_file, who = (line.split("\t") + ["", ""])[:4]
-        paths = Path(paths_file).read_text().split() if paths_file else [path]
-        results[name] = summary(pages.timings(paths, cookies[who], REQUESTS))
+    for name, paths, cookie in page_rows(Path(sys.argv[1])):
+        results[name] = summary(pages.timings(paths, cookie, REQUESTS))
         total = results[name]["total"]
         print(f"{name:<18} one at a time: p50 {total['p50']:.2f} ms, p99 {total['p99']:.2f} ms")
     (OUT / "service_spread.json").write_text(json.dumps(results, indent=2))
